@@ -1,0 +1,147 @@
+//! Command-line definitions and dispatch.
+
+mod output;
+mod progress;
+mod rules_cmd;
+mod scan_cmd;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// No findings.
+pub const EXIT_CLEAN: u8 = 0;
+/// Findings (unless `--exit-code` says otherwise).
+pub const EXIT_FINDINGS: u8 = 1;
+/// Bad arguments, bad config, unreadable input.
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "keyhound",
+    version,
+    about = "Find leaked secrets (Binance and other exchange API keys, private keys, tokens) in files and Git history.",
+    after_help = "Exit codes: 0 no findings, 1 findings, 2 error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan files and directories (default: the current directory).
+    Scan(ScanArgs),
+    /// List or check the rule pack.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Options shared by every command that reports findings.
+#[derive(Args)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FormatArg,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Show secrets in full instead of their first characters.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Exit code when there are findings.
+    #[arg(long, value_name = "N", default_value_t = EXIT_FINDINGS)]
+    pub exit_code: u8,
+    /// Colour in text output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorArg,
+    /// Config file (default: .keyhound.toml at the scan root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Never show a progress display.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan; `-` reads standard input.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Also scan files that .gitignore and .ignore exclude (.keyhoundignore still applies).
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Worker threads (default: one per CPU).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// Skip files larger than this (e.g. 500KB, 10MB, 1GB).
+    #[arg(long, value_name = "SIZE", default_value = "10MB")]
+    pub max_file_size: String,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// List the rules in effect (built-in plus config).
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: FormatArg,
+        /// Config file to include.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Check every rule: compiles, examples found, negative examples not.
+    Check {
+        /// Config file whose rules to check too.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+}
+
+/// Parses arguments and runs the command; returns the exit code.
+pub fn run() -> Result<u8> {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            };
+            let _ = e.print();
+            return Ok(code);
+        }
+    };
+    match cli.command {
+        Command::Scan(args) => scan_cmd::run(args),
+        Command::Rules(RulesCommand::List { format, config }) => {
+            rules_cmd::list(format, config.as_deref())
+        }
+        Command::Rules(RulesCommand::Check { config }) => rules_cmd::check(config.as_deref()),
+    }
+}
+
+/// True when the error chain ends in a closed pipe (`keyhound scan | head`).
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,70 @@
+//! `keyhound rules list` and `keyhound rules check`.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::output::load_rules;
+use super::{EXIT_CLEAN, EXIT_ERROR, FormatArg};
+use keyhound::rules::check::check as check_rules;
+
+pub fn list(format: FormatArg, config: Option<&Path>) -> Result<u8> {
+    let (rules, _) = load_rules(config, Path::new("."))?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match format {
+        FormatArg::Text => {
+            let width = rules.rules.iter().map(|r| r.id().len()).max().unwrap_or(0);
+            for r in &rules.rules {
+                writeln!(
+                    out,
+                    "{:width$}  {:8}  {}",
+                    r.id(),
+                    r.spec.severity.as_str(),
+                    r.spec.description
+                )?;
+            }
+        }
+        FormatArg::Json | FormatArg::Sarif => {
+            let list: Vec<_> = rules
+                .rules
+                .iter()
+                .map(|r| {
+                    json!({
+                        "id": r.id(),
+                        "description": r.spec.description,
+                        "severity": r.spec.severity,
+                        "keywords": r.spec.keywords,
+                        "tags": r.spec.tags,
+                        "origin": r.origin,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &list)?;
+            writeln!(out)?;
+        }
+    }
+    Ok(EXIT_CLEAN)
+}
+
+pub fn check(config: Option<&Path>) -> Result<u8> {
+    let (rules, _) = load_rules(config, Path::new("."))?;
+    let report = check_rules(&rules);
+    for p in &report.problems {
+        eprintln!("keyhound: rules check: {p}");
+    }
+    println!(
+        "{} rules, {} examples, {} negative examples: {}",
+        report.rules,
+        report.examples,
+        report.negative_examples,
+        if report.ok() {
+            "all pass".to_string()
+        } else {
+            format!("{} problems", report.problems.len())
+        }
+    );
+    Ok(if report.ok() { EXIT_CLEAN } else { EXIT_ERROR })
+}

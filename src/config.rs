@@ -1,0 +1,166 @@
+//! `.keyhound.toml`: the user's additions to the rule pack.
+//!
+//! ```toml
+//! disabled-rules = ["generic-secret"]
+//!
+//! [allowlist]
+//! paths = ["tests/fixtures/**"]
+//! regexes = ['^test_']
+//! stopwords = ["dummy"]
+//! fingerprints = ["3f0c…"]
+//!
+//! [[rule]]
+//! id = "acme-token"
+//! description = "ACME API token"
+//! severity = "high"
+//! keywords = ["acme_"]
+//! regex = '''\bacme_(?P<secret>[a-z0-9]{32})\b'''
+//! ```
+//! Unknown keys are errors naming the file, line and key.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::rules::RuleSet;
+use crate::rules::spec::{AllowlistSpec, RuleSpec};
+
+/// The file looked for at the scan root.
+pub const CONFIG_FILE: &str = ".keyhound.toml";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConfigAllowlist {
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub regexes: Vec<String>,
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+    #[serde(default)]
+    pub names: Vec<String>,
+    #[serde(default)]
+    pub secrets: Vec<String>,
+    /// Findings with these fingerprints are not reported.
+    #[serde(default)]
+    pub fingerprints: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// Built-in rule ids to turn off.
+    #[serde(default)]
+    pub disabled_rules: Vec<String>,
+    #[serde(default)]
+    pub allowlist: ConfigAllowlist,
+    /// Extra rules, same shape as the built-in pack.
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<RuleSpec>,
+}
+
+/// A loaded config and where it came from.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub path: Option<PathBuf>,
+    pub config: Config,
+}
+
+impl Loaded {
+    pub fn fingerprints(&self) -> HashSet<String> {
+        self.config.allowlist.fingerprints.iter().cloned().collect()
+    }
+}
+
+/// Parses a config file's text; `origin` names it in errors.
+pub fn parse(origin: &str, text: &str) -> Result<Config> {
+    toml::from_str(text).map_err(|e| Error::from_toml(origin, text, &e))
+}
+
+/// Reads `path`, which must exist.
+pub fn load(path: &Path) -> Result<Loaded> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let config = parse(&path.display().to_string(), &text)?;
+    Ok(Loaded {
+        path: Some(path.to_path_buf()),
+        config,
+    })
+}
+
+/// The config for a scan: `explicit` if given, else `.keyhound.toml` in
+/// `root` if there is one, else nothing.
+pub fn discover(explicit: Option<&Path>, root: &Path) -> Result<Loaded> {
+    if let Some(p) = explicit {
+        return load(p);
+    }
+    let candidate = root.join(CONFIG_FILE);
+    if candidate.is_file() {
+        load(&candidate)
+    } else {
+        Ok(Loaded::default())
+    }
+}
+
+/// Applies a config to the rule set: extra rules, disabled rules, allowlist.
+pub fn apply(rules: &mut RuleSet, loaded: &Loaded) -> Result<()> {
+    let origin = loaded
+        .path
+        .as_ref()
+        .map_or_else(|| "config".to_string(), |p| p.display().to_string());
+    let c = &loaded.config;
+    rules.disable(&c.disabled_rules, &origin)?;
+    for spec in &c.rules {
+        rules.add_rule(spec.clone(), &origin, true)?;
+    }
+    let a = &c.allowlist;
+    let mut spec = rules.allowlist_spec.clone();
+    spec.extend(&AllowlistSpec {
+        regexes: a.regexes.clone(),
+        stopwords: a.stopwords.clone(),
+        paths: a.paths.clone(),
+        names: a.names.clone(),
+        prefixes: Vec::new(),
+        secrets: a.secrets.clone(),
+    });
+    rules.set_allowlist(spec, &origin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_name_the_line() {
+        let err = parse("cfg.toml", "[allowlist]\npaths = []\npath = []\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("cfg.toml:3:"), "{msg}");
+        assert!(msg.contains("path"), "{msg}");
+    }
+
+    #[test]
+    fn a_full_config_parses() {
+        let c = parse(
+            "c",
+            r#"disabled-rules = ["generic-secret"]
+[allowlist]
+paths = ["tests/**"]
+fingerprints = ["ab"]
+[[rule]]
+id = "acme"
+description = "ACME"
+severity = "high"
+keywords = ["acme_"]
+regex = 'acme_(?P<secret>[a-z0-9]{32})'
+"#,
+        )
+        .unwrap();
+        assert_eq!(c.disabled_rules, ["generic-secret"]);
+        assert_eq!(c.rules.len(), 1);
+        assert_eq!(c.allowlist.fingerprints, ["ab"]);
+    }
+}

@@ -1,0 +1,257 @@
+//! The second stage: rules selected by the prefilter search the windows
+//! around their keywords, and every candidate passes value checks,
+//! allowlists and context before it becomes a match.
+
+pub mod checks;
+pub mod names;
+pub mod windows;
+
+use memchr::memmem;
+
+use crate::prefilter::{Hits, Prefilter};
+use crate::rules::{Rule, RuleSet};
+use windows::{Window, line_end, line_start, lines_back, lines_forward};
+
+/// Secrets longer than this are structured blobs (private keys): the
+/// sequence check, meant for short placeholders, does not apply to them.
+const SHORT_SECRET: usize = 256;
+
+/// The marker that silences findings on its line.
+pub const INLINE_ALLOW: &[u8] = b"keyhound:allow";
+
+/// A confirmed secret in a blob, by byte offsets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    /// Index of the rule in the engine's rule set.
+    pub rule: u32,
+    /// The secret.
+    pub start: usize,
+    pub end: usize,
+    /// The whole regex match (the secret and what recognised it).
+    pub match_start: usize,
+    pub match_end: usize,
+}
+
+/// Scratch space reused across files by one worker thread.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    hits: Hits,
+    windows: Vec<Window>,
+}
+
+/// The compiled rule set behind the prefilter. Shared by all threads.
+#[derive(Debug)]
+pub struct Engine {
+    rules: RuleSet,
+    prefilter: Prefilter,
+}
+
+/// How the file being scanned is named, for path allowlists: the path as
+/// reported and the path relative to the scan root.
+#[derive(Debug, Clone, Copy)]
+pub struct PathForms<'a> {
+    pub display: &'a str,
+    pub relative: &'a str,
+}
+
+impl Engine {
+    pub fn new(rules: RuleSet) -> Self {
+        let prefilter = Prefilter::new(&rules.rules);
+        Engine { rules, prefilter }
+    }
+
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    pub fn rule(&self, index: u32) -> &Rule {
+        &self.rules.rules[index as usize]
+    }
+
+    /// True when no rule can report anything in this file.
+    pub fn path_allowed(&self, path: PathForms<'_>) -> bool {
+        self.rules
+            .allowlist
+            .allows_path(&[path.display, path.relative])
+    }
+
+    /// All secrets in `data`, sorted by position, overlaps resolved in favour
+    /// of the rule listed first.
+    pub fn scan(&self, data: &[u8], path: PathForms<'_>, scratch: &mut Scratch) -> Vec<Match> {
+        self.scan_with(data, path, scratch, false)
+    }
+
+    /// Like [`Engine::scan`]; `exhaustive` bypasses the prefilter and runs
+    /// every rule over the whole blob. `rules check` compares the two to
+    /// prove the prefilter never loses a match.
+    pub fn scan_with(
+        &self,
+        data: &[u8],
+        path: PathForms<'_>,
+        scratch: &mut Scratch,
+        exhaustive: bool,
+    ) -> Vec<Match> {
+        let mut found = Vec::new();
+        if self.path_allowed(path) {
+            return found;
+        }
+        if exhaustive {
+            let all: Vec<u32> = (0..self.rules.rules.len() as u32).collect();
+            scratch.hits.force_full(&all);
+        } else {
+            self.prefilter.scan(data, &mut scratch.hits);
+        }
+        let whole = [Window {
+            start: 0,
+            end: data.len(),
+            search_end: data.len(),
+        }];
+        for pass in 0..2 {
+            let list = if pass == 0 {
+                scratch.hits.selected()
+            } else {
+                scratch.hits.full()
+            };
+            for &r in list {
+                let rule = self.rule(r);
+                let compiled = rule.compiled();
+                if compiled.allowlist.has_paths()
+                    && compiled
+                        .allowlist
+                        .allows_path(&[path.display, path.relative])
+                {
+                    continue;
+                }
+                let wins: &[Window] = if pass == 0 {
+                    windows::windows(
+                        data,
+                        scratch.hits.offsets(r),
+                        rule.spec.window,
+                        rule.max_lines(),
+                        &mut scratch.windows,
+                    );
+                    &scratch.windows
+                } else {
+                    &whole
+                };
+                self.search(r, rule, data, wins, &mut found);
+            }
+        }
+        resolve_overlaps(found)
+    }
+
+    fn search(&self, r: u32, rule: &Rule, data: &[u8], wins: &[Window], out: &mut Vec<Match>) {
+        let compiled = rule.compiled();
+        for re in &compiled.regexes {
+            for w in wins {
+                let hay = &data[w.start..w.search_end];
+                let mut at = 0;
+                while at <= hay.len() {
+                    let Some(caps) = re.captures_at(hay, at) else {
+                        break;
+                    };
+                    let m = caps.get(0).expect("group 0 always exists");
+                    if w.start + m.start() > w.end {
+                        break;
+                    }
+                    let secret = caps.name("secret").unwrap_or(m);
+                    // A secret may be followed at once by the next one
+                    // (`"k" "s"`, the boundary between them consumed by the
+                    // first match): resume right after the secret.
+                    at = secret.end().max(m.start() + 1);
+                    if secret.is_empty() {
+                        continue;
+                    }
+                    let candidate = Match {
+                        rule: r,
+                        start: w.start + secret.start(),
+                        end: w.start + secret.end(),
+                        match_start: w.start + m.start(),
+                        match_end: w.start + m.end(),
+                    };
+                    let name = caps
+                        .name("name")
+                        .map(|n| (w.start + n.start(), w.start + n.end()))
+                        .or_else(|| names::assigned_name(data, candidate.start));
+                    if self.accepts(rule, data, &candidate, name) {
+                        // The same text may be reached from two windows only
+                        // if they overlap, and windows are merged: no dedup needed.
+                        out.push(candidate);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Value checks, allowlists, context and inline allows.
+    fn accepts(&self, rule: &Rule, data: &[u8], m: &Match, name: Option<(usize, usize)>) -> bool {
+        let spec = &rule.spec;
+        let compiled = rule.compiled();
+        let secret = &data[m.start..m.end];
+        if secret.len() < SHORT_SECRET && checks::has_sequence(secret, 7) {
+            return false;
+        }
+        if let Some(min) = spec.min_entropy
+            && checks::entropy(secret) < min
+        {
+            return false;
+        }
+        if !spec.require.iter().all(|&c| checks::has_class(secret, c)) {
+            return false;
+        }
+        if spec.reject.iter().any(|&r| checks::rejects(r, secret)) {
+            return false;
+        }
+        let global = &self.rules.allowlist;
+        if compiled.allowlist.allows_secret(secret) || global.allows_secret(secret) {
+            return false;
+        }
+        if let Some((s, e)) = name {
+            let name = &data[s..e];
+            if compiled.allowlist.allows_name(name)
+                || (spec.check_names && global.allows_name(name))
+            {
+                return false;
+            }
+        }
+        let ls = line_start(data, m.start);
+        let prefix = &data[ls.max(m.start.saturating_sub(200))..m.start];
+        if compiled.allowlist.allows_prefix(prefix) || global.allows_prefix(prefix) {
+            return false;
+        }
+        let first = line_start(data, m.match_start.min(m.start));
+        let last = line_end(data, m.match_end.max(m.end).saturating_sub(1).max(m.start));
+        if memmem::find(&data[first..last], INLINE_ALLOW).is_some() {
+            return false;
+        }
+        if let Some((patterns, lines)) = &compiled.context {
+            let from = lines_back(data, line_start(data, m.start), *lines);
+            let to = lines_forward(
+                data,
+                line_end(data, m.end.saturating_sub(1).max(m.start)),
+                *lines,
+            );
+            let around = &data[from..to];
+            if !patterns.iter().any(|p| p.is_match(around)) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// Keeps, of matches whose secrets overlap, the one whose rule comes first.
+fn resolve_overlaps(mut found: Vec<Match>) -> Vec<Match> {
+    if found.len() < 2 {
+        return found;
+    }
+    found.sort_by_key(|m| (m.rule, m.start, m.end));
+    let mut kept: Vec<Match> = Vec::with_capacity(found.len());
+    for m in found {
+        if !kept.iter().any(|k| k.start < m.end && m.start < k.end) {
+            kept.push(m);
+        }
+    }
+    kept.sort_by_key(|m| (m.start, m.end, m.rule));
+    kept
+}

@@ -1,0 +1,20 @@
+//! keyhound: a secret scanner for Git repositories, tuned for exchange
+//! credentials (Binance first) and general secrets.
+//!
+//! Data flows one way: a **source** yields blobs (`sources`), the
+//! **prefilter** picks the rules worth running on each (`prefilter`), the
+//! **detectors** confirm matches (`detectors`), matches become **findings**
+//! (`findings`), and **reports** print them (`reports`). `rules` holds the
+//! TOML rule pack, `config` the user's `.keyhound.toml`, `scan` the driver.
+
+pub mod config;
+pub mod detectors;
+pub mod error;
+pub mod findings;
+pub mod prefilter;
+pub mod reports;
+pub mod rules;
+pub mod scan;
+pub mod sources;
+
+pub use error::{Error, Result};

@@ -1,0 +1,130 @@
+//! The first stage: one Aho-Corasick pass over every rule keyword.
+//!
+//! Contract (as in ripgrep's matcher): the prefilter may select a rule that
+//! then finds nothing, but it never misses a place where a rule could match.
+//! Keywords are searched with overlapping semantics, so a keyword inside
+//! another (`key` in `apikey`) is still seen.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::rules::Rule;
+
+/// Which rules a file needs, and where their keywords are.
+#[derive(Debug)]
+pub struct Prefilter {
+    ac: Option<AhoCorasick>,
+    /// For each automaton pattern, the indices of the rules it selects.
+    pattern_rules: Vec<Vec<u32>>,
+    /// Rules without keywords: they search every file in full.
+    unconditional: Vec<u32>,
+    rule_count: usize,
+}
+
+/// Per-thread scratch space: keyword offsets by rule.
+#[derive(Debug, Default)]
+pub struct Hits {
+    offsets: Vec<Vec<usize>>,
+    selected: Vec<u32>,
+    full: Vec<u32>,
+}
+
+impl Hits {
+    /// Rules with at least one keyword in the file, in rule order.
+    pub fn selected(&self) -> &[u32] {
+        &self.selected
+    }
+
+    /// Rules that search the whole file (no keywords).
+    pub fn full(&self) -> &[u32] {
+        &self.full
+    }
+
+    /// Selects no rule by keyword and every rule in `rules` for a full search.
+    pub fn force_full(&mut self, rules: &[u32]) {
+        for &r in &self.selected {
+            self.offsets[r as usize].clear();
+        }
+        self.selected.clear();
+        self.full.clear();
+        self.full.extend_from_slice(rules);
+    }
+
+    /// Offsets of rule `r`'s keywords, ascending.
+    pub fn offsets(&self, r: u32) -> &[usize] {
+        &self.offsets[r as usize]
+    }
+}
+
+impl Prefilter {
+    pub fn new(rules: &[Rule]) -> Self {
+        let mut keywords: Vec<Vec<u8>> = Vec::new();
+        let mut pattern_rules: Vec<Vec<u32>> = Vec::new();
+        let mut unconditional = Vec::new();
+        for (i, rule) in rules.iter().enumerate() {
+            if rule.spec.keywords.is_empty() {
+                unconditional.push(i as u32);
+            }
+            for kw in &rule.spec.keywords {
+                let kw = kw.to_ascii_lowercase().into_bytes();
+                if kw.is_empty() {
+                    unconditional.push(i as u32);
+                    continue;
+                }
+                match keywords.iter().position(|k| *k == kw) {
+                    Some(p) => {
+                        if !pattern_rules[p].contains(&(i as u32)) {
+                            pattern_rules[p].push(i as u32);
+                        }
+                    }
+                    None => {
+                        keywords.push(kw);
+                        pattern_rules.push(vec![i as u32]);
+                    }
+                }
+            }
+        }
+        unconditional.dedup();
+        let ac = (!keywords.is_empty()).then(|| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(&keywords)
+                .expect("keyword automaton builds")
+        });
+        Prefilter {
+            ac,
+            pattern_rules,
+            unconditional,
+            rule_count: rules.len(),
+        }
+    }
+
+    /// Finds every keyword in `data` and records, per rule, where they are.
+    pub fn scan(&self, data: &[u8], hits: &mut Hits) {
+        if hits.offsets.len() != self.rule_count {
+            hits.offsets = vec![Vec::new(); self.rule_count];
+        }
+        for &r in &hits.selected {
+            hits.offsets[r as usize].clear();
+        }
+        hits.selected.clear();
+        hits.full.clear();
+        hits.full.extend_from_slice(&self.unconditional);
+        let Some(ac) = &self.ac else { return };
+        for m in ac.find_overlapping_iter(data) {
+            for &r in &self.pattern_rules[m.pattern().as_usize()] {
+                let offs = &mut hits.offsets[r as usize];
+                if offs.is_empty() {
+                    hits.selected.push(r);
+                }
+                offs.push(m.start());
+            }
+        }
+        hits.selected.sort_unstable();
+        for &r in &hits.selected {
+            let offs = &mut hits.offsets[r as usize];
+            offs.sort_unstable();
+            offs.dedup();
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! Reports: the same findings as text for people, JSON for tools, SARIF for
+//! code scanning. A new format is one file here.
+
+pub mod escape;
+pub mod json;
+pub mod sarif;
+pub mod text;
+
+use std::io::{self, Write};
+
+use crate::rules::RuleSet;
+use crate::scan::Outcome;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+/// Text report options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOptions {
+    pub color: bool,
+}
+
+/// Writes `outcome` in `format`.
+pub fn write(
+    out: &mut dyn Write,
+    format: Format,
+    outcome: &Outcome,
+    rules: &RuleSet,
+    text: TextOptions,
+) -> io::Result<()> {
+    match format {
+        Format::Text => text::write(out, outcome, rules, text),
+        Format::Json => json::write(out, outcome),
+        Format::Sarif => sarif::write(out, outcome, rules),
+    }
+}
+
+/// The Binance playbook: what to do in the next ten minutes.
+pub const BINANCE_PLAYBOOK: &[&str] = &[
+    "Delete the exposed API key now: Binance > Account > API Management > Delete. Deleting revokes it; editing its permissions does not.",
+    "Check account activity: open orders, trade and withdrawal history, sub-accounts, and the withdrawal address whitelist (remove any address you did not add).",
+    "Create a new key with least privilege: Enable Reading, plus Spot/Futures trading only if the bot trades. Never enable withdrawals for a bot. Restrict access to trusted IPs only.",
+    "Keep the new key out of code: an environment variable or a secrets manager (and add `.env` to .gitignore).",
+    "If the key was committed, purge it from history (git filter-repo or BFG) and force-push; assume it was scraped within minutes.",
+    "Rotate API keys every 90 days.",
+];

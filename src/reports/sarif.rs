@@ -1,0 +1,158 @@
+//! SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
+
+use std::io::{self, Write};
+
+use serde_json::{Value, json};
+
+use crate::findings::Finding;
+use crate::rules::{Rule, RuleSet, Severity};
+use crate::scan::Outcome;
+
+const SCHEMA: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
+    }
+}
+
+/// GitHub's `security-severity` scale (0–10).
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+    }
+}
+
+/// `binance-api-key` → `BinanceApiKey`.
+fn pascal(id: &str) -> String {
+    id.split(['-', '.', '_'])
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Percent-encodes a `/`-separated path as a relative URI reference;
+/// absolute paths become `file://` URIs.
+pub fn path_uri(path: &str) -> String {
+    let mut out = String::new();
+    if path.starts_with('/') {
+        out.push_str("file://");
+    }
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn rule_descriptor(rule: &Rule) -> Value {
+    let spec = &rule.spec;
+    let mut help = spec.description.clone();
+    if let Some(r) = &spec.remediation {
+        help.push_str("\n\n");
+        help.push_str(r);
+    }
+    let mut tags = vec!["security".to_string(), "secret".to_string()];
+    tags.extend(spec.tags.iter().cloned());
+    json!({
+        "id": spec.id,
+        "name": pascal(&spec.id),
+        "shortDescription": { "text": spec.description },
+        "fullDescription": { "text": spec.description },
+        "help": { "text": help },
+        "defaultConfiguration": { "level": level(spec.severity) },
+        "properties": {
+            "tags": tags,
+            "security-severity": security_severity(spec.severity),
+        }
+    })
+}
+
+fn result(f: &Finding, rule_index: Option<usize>) -> Value {
+    let mut message = format!("{} ({})", f.description, f.secret);
+    if f.paired == Some(true) {
+        message.push_str(": found with its other half, usable as is");
+    }
+    let mut r = json!({
+        "ruleId": f.rule_id,
+        "level": level(f.severity),
+        "message": { "text": message },
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": { "uri": path_uri(&f.path) },
+                "region": {
+                    "startLine": f.line,
+                    "startColumn": f.column,
+                    "endLine": f.end_line,
+                    "endColumn": f.end_column + 1,
+                }
+            }
+        }],
+        "partialFingerprints": { "keyhound/v1": f.fingerprint },
+    });
+    if let Some(i) = rule_index {
+        r["ruleIndex"] = json!(i);
+    }
+    if let Some(p) = &f.provenance {
+        r["properties"] = json!({ "commit": p.commit, "author": p.author, "date": p.date });
+    }
+    r
+}
+
+pub fn write(out: &mut dyn Write, outcome: &Outcome, rules: &RuleSet) -> io::Result<()> {
+    let descriptors: Vec<Value> = rules.rules.iter().map(rule_descriptor).collect();
+    let results: Vec<Value> = outcome
+        .findings
+        .iter()
+        .map(|f| result(f, rules.rules.iter().position(|r| r.spec.id == f.rule_id)))
+        .collect();
+    let doc = json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "keyhound",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "informationUri": "https://github.com/keyhound/keyhound",
+                    "rules": descriptors,
+                }
+            },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(path_uri("src/a b.py"), "src/a%20b.py");
+        assert_eq!(path_uri("/tmp/x.env"), "file:///tmp/x.env");
+        assert_eq!(path_uri("dir/ü.txt"), "dir/%C3%BC.txt");
+    }
+
+    #[test]
+    fn rule_names_are_pascal_case() {
+        assert_eq!(pascal("binance-api-key"), "BinanceApiKey");
+    }
+}

@@ -1,0 +1,203 @@
+//! Text for people: each finding with its line (secret masked) and a caret
+//! under the secret, a summary, and what to do next.
+
+use std::collections::BTreeSet;
+use std::io::{self, Write};
+
+use super::escape::escape;
+use super::{BINANCE_PLAYBOOK, TextOptions};
+use crate::findings::Finding;
+use crate::rules::{RuleSet, Severity};
+use crate::scan::{Outcome, human_bytes};
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+
+    fn severity(&self, s: Severity) -> String {
+        let code = match s {
+            Severity::Critical => "1;31",
+            Severity::High => "31",
+            Severity::Medium => "33",
+            Severity::Low => "34",
+        };
+        self.wrap(code, s.as_str())
+    }
+}
+
+/// Splits a snippet at a character range: before, inside, after. Tabs become
+/// spaces so that the caret lines up; other controls are escaped.
+fn snippet_parts(f: &Finding) -> (String, String, String) {
+    let clean = |s: String| escape(&s.replace('\t', "    ")).into_owned();
+    let (a, b) = f.snippet_span;
+    let before: String = f.snippet.chars().take(a).collect();
+    let inside: String = f.snippet.chars().skip(a).take(b - a).collect();
+    let after: String = f.snippet.chars().skip(b).collect();
+    (clean(before), clean(inside), clean(after))
+}
+
+fn what(f: &Finding) -> String {
+    let mut s = f.description.clone();
+    match f.paired {
+        Some(true) if f.tags.iter().any(|t| t == "private-key") => {
+            s.push_str(", next to an API key")
+        }
+        Some(true) => s.push_str(", with its other half: usable as is"),
+        Some(false) if f.tags.iter().any(|t| t == "api-key" || t == "secret-key") => {
+            s.push_str(", alone")
+        }
+        _ => {}
+    }
+    s
+}
+
+fn write_finding(out: &mut dyn Write, f: &Finding, p: &Paint) -> io::Result<()> {
+    let location = format!("{}:{}:{}", escape(&f.path), f.line, f.column);
+    writeln!(
+        out,
+        "{}: {} [{}]",
+        p.wrap("1", &location),
+        p.wrap("36", &f.rule_id),
+        p.severity(f.severity)
+    )?;
+    writeln!(out, "  {}", escape(&what(f)))?;
+    if let Some(prov) = &f.provenance {
+        writeln!(
+            out,
+            "  commit {} by {} on {}",
+            &prov.commit[..prov.commit.len().min(12)],
+            escape(&prov.author),
+            prov.date
+        )?;
+    }
+    let (before, inside, after) = snippet_parts(f);
+    let gutter = f.line.to_string();
+    let pad = " ".repeat(gutter.len());
+    writeln!(
+        out,
+        "  {} | {}{}{}",
+        p.wrap("2", &gutter),
+        before,
+        p.wrap("1;31", &inside),
+        after
+    )?;
+    let caret_at = before.chars().count();
+    let width = inside.chars().count().max(1);
+    writeln!(
+        out,
+        "  {} | {}{}",
+        pad,
+        " ".repeat(caret_at),
+        p.wrap("1;31", &"^".repeat(width))
+    )?;
+    writeln!(out)
+}
+
+pub fn write(
+    out: &mut dyn Write,
+    outcome: &Outcome,
+    rules: &RuleSet,
+    opts: TextOptions,
+) -> io::Result<()> {
+    let p = Paint { on: opts.color };
+    for f in &outcome.findings {
+        write_finding(out, f, &p)?;
+    }
+    let s = &outcome.stats;
+    let files: BTreeSet<&str> = outcome.findings.iter().map(|f| f.path.as_str()).collect();
+    let scanned = format!(
+        "scanned {} file{} ({}) in {:.2}s",
+        s.files_scanned,
+        if s.files_scanned == 1 { "" } else { "s" },
+        human_bytes(s.bytes_scanned),
+        s.duration_ms as f64 / 1000.0
+    );
+    if outcome.findings.is_empty() {
+        writeln!(
+            out,
+            "{}: no secrets found; {scanned}",
+            p.wrap("1;32", "keyhound")
+        )?;
+        return Ok(());
+    }
+    let mut by_sev = Vec::new();
+    for sev in [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ] {
+        let n = outcome
+            .findings
+            .iter()
+            .filter(|f| f.severity == sev)
+            .count();
+        if n > 0 {
+            by_sev.push(format!("{n} {}", p.severity(sev)));
+        }
+    }
+    writeln!(
+        out,
+        "{}: {} finding{} in {} file{} ({}); {scanned}",
+        p.wrap("1;31", "keyhound"),
+        outcome.findings.len(),
+        if outcome.findings.len() == 1 { "" } else { "s" },
+        files.len(),
+        if files.len() == 1 { "" } else { "s" },
+        by_sev.join(", ")
+    )?;
+    write_next_steps(out, outcome, rules, &p)
+}
+
+/// What to do now: the Binance playbook when a Binance credential leaked,
+/// then each other rule's remediation once.
+fn write_next_steps(
+    out: &mut dyn Write,
+    outcome: &Outcome,
+    rules: &RuleSet,
+    p: &Paint,
+) -> io::Result<()> {
+    let binance = outcome
+        .findings
+        .iter()
+        .any(|f| f.tags.iter().any(|t| t == "binance"));
+    if binance {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}",
+            p.wrap("1", "Binance credentials leaked. In the next ten minutes:")
+        )?;
+        for (i, step) in BINANCE_PLAYBOOK.iter().enumerate() {
+            writeln!(out, "  {}. {step}", i + 1)?;
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for f in &outcome.findings {
+        if binance && f.tags.iter().any(|t| t == "binance") || !seen.insert(f.rule_id.as_str()) {
+            continue;
+        }
+        if let Some(text) = rules
+            .get(&f.rule_id)
+            .and_then(|r| r.spec.remediation.as_deref())
+        {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "{} {}",
+                p.wrap("1", &format!("{}:", f.rule_id)),
+                text.trim()
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,152 @@
+//! `keyhound rules check`: every rule compiles, every example is found by
+//! the real engine (prefilter included) exactly as the rule's definition
+//! says, and no negative example is.
+
+use super::compile::RuleSet;
+use super::examples::{Fake, expand};
+use super::spec::RuleSpec;
+use crate::detectors::{Engine, PathForms, Scratch};
+
+/// The result of checking a rule set.
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    pub rules: usize,
+    pub examples: usize,
+    pub negative_examples: usize,
+    pub problems: Vec<String>,
+}
+
+impl CheckReport {
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// What a rule means, computed the slow way: an exhaustive search of the
+/// whole text, keeping the matches that start within `window` lines of a
+/// keyword found by a plain case-insensitive substring search. The engine
+/// (Aho-Corasick prefilter, merged windows, bounded search) must agree.
+fn reference(
+    engine: &Engine,
+    spec: &RuleSpec,
+    data: &[u8],
+    scratch: &mut Scratch,
+) -> Vec<crate::detectors::Match> {
+    let all = engine.scan_with(data, EXAMPLE_PATH, scratch, true);
+    if spec.keywords.is_empty() {
+        return all;
+    }
+    let lower = data.to_ascii_lowercase();
+    let line_of = |pos: usize| data[..pos].iter().filter(|&&b| b == b'\n').count();
+    let mut keyword_lines = Vec::new();
+    for kw in &spec.keywords {
+        let kw = kw.to_ascii_lowercase();
+        let kw = kw.as_bytes();
+        if kw.is_empty() || kw.len() > lower.len() {
+            continue;
+        }
+        for at in 0..=lower.len() - kw.len() {
+            if &lower[at..at + kw.len()] == kw {
+                keyword_lines.push(line_of(at));
+            }
+        }
+    }
+    all.into_iter()
+        .filter(|m| {
+            let line = line_of(m.match_start);
+            keyword_lines
+                .iter()
+                .any(|&k| k.abs_diff(line) <= spec.window)
+        })
+        .collect()
+}
+
+const EXAMPLE_PATH: PathForms<'static> = PathForms {
+    display: "example.txt",
+    relative: "example.txt",
+};
+
+/// A rule set holding only `spec`, with the pack's fragments and allowlist.
+fn alone(set: &RuleSet, spec: &RuleSpec, origin: &str) -> Result<RuleSet, String> {
+    let mut one = RuleSet {
+        rules: Vec::new(),
+        allowlist: Default::default(),
+        allowlist_spec: Default::default(),
+        fragments: set.fragments.clone(),
+    };
+    one.add_rule(spec.clone(), origin, true)
+        .map_err(|e| e.to_string())?;
+    one.set_allowlist(set.allowlist_spec.clone(), origin)
+        .map_err(|e| e.to_string())?;
+    Ok(one)
+}
+
+/// Checks every rule of `set`. Built-in rules must carry examples.
+pub fn check(set: &RuleSet) -> CheckReport {
+    let mut report = CheckReport {
+        rules: set.rules.len(),
+        ..Default::default()
+    };
+    let mut scratch = Scratch::default();
+    for rule in &set.rules {
+        let spec = &rule.spec;
+        let id = &spec.id;
+        if let Err(e) = rule.try_compile() {
+            report.problems.push(e.to_string());
+            continue;
+        }
+        if spec.keywords.is_empty() {
+            report.problems.push(format!(
+                "rule `{id}`: no keywords, so it searches every file in full; add keywords"
+            ));
+        }
+        if rule.builtin && spec.examples.is_empty() {
+            report.problems.push(format!("rule `{id}`: no examples"));
+        }
+        let engine = match alone(set, spec, &rule.origin) {
+            Ok(set) => Engine::new(set),
+            Err(e) => {
+                report.problems.push(e);
+                continue;
+            }
+        };
+        for (i, template) in spec.examples.iter().enumerate() {
+            report.examples += 1;
+            let ex = &expand(template, &mut Fake::from_str_seed(&format!("{id}/{i}")));
+            let found = engine.scan(ex.as_bytes(), EXAMPLE_PATH, &mut scratch);
+            let expected = reference(&engine, spec, ex.as_bytes(), &mut scratch);
+            if found.is_empty() {
+                let why = if expected.is_empty() {
+                    "the rule does not match it"
+                } else {
+                    "the keyword prefilter loses it"
+                };
+                report.problems.push(format!(
+                    "rule `{id}`: example {} is not found: {why}:\n    {ex}",
+                    i + 1
+                ));
+            } else if found != expected {
+                report.problems.push(format!(
+                    "rule `{id}`: example {}: the engine finds {} matches where the rule's definition gives {} \
+                     (a match longer than max-lines?):\n    {ex}",
+                    i + 1,
+                    found.len(),
+                    expected.len()
+                ));
+            }
+        }
+        for (i, template) in spec.negative_examples.iter().enumerate() {
+            report.negative_examples += 1;
+            let ex = &expand(template, &mut Fake::from_str_seed(&format!("{id}/-{i}")));
+            let found = engine.scan(ex.as_bytes(), EXAMPLE_PATH, &mut scratch);
+            if let Some(m) = found.first() {
+                report.problems.push(format!(
+                    "rule `{id}`: negative example {} matches `{}`:\n    {ex}",
+                    i + 1,
+                    String::from_utf8_lossy(&ex.as_bytes()[m.start..m.end])
+                ));
+            }
+        }
+    }
+    report
+}

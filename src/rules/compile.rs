@@ -1,0 +1,392 @@
+//! Turning rule specs into searchable rules.
+//!
+//! Regexes are compiled lazily, on the first file that selects the rule, and
+//! shared by all threads: a pre-commit scan of a small diff compiles only the
+//! rules its keywords select. User rules are compiled eagerly so that a bad
+//! regex in a config is reported before any scan starts.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::OnceLock;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+
+use super::spec::{AllowlistSpec, RuleFile, RuleSpec};
+use crate::error::{Error, Result};
+
+/// How many lines a match may span unless its rule says otherwise.
+pub const DEFAULT_MAX_LINES: usize = 4;
+
+/// A compiled allowlist. Every part is optional.
+#[derive(Debug, Default)]
+pub struct Allowlist {
+    regexes: Option<RegexSet>,
+    stopwords: Option<aho_corasick::AhoCorasick>,
+    paths: Option<GlobSet>,
+    names: Option<RegexSet>,
+    prefixes: Option<RegexSet>,
+    secrets: HashSet<Vec<u8>>,
+}
+
+impl Allowlist {
+    pub fn compile(
+        spec: &AllowlistSpec,
+        fragments: &Fragments,
+    ) -> std::result::Result<Self, String> {
+        let set = |pats: &[String]| -> std::result::Result<Option<RegexSet>, String> {
+            if pats.is_empty() {
+                return Ok(None);
+            }
+            let expanded = pats
+                .iter()
+                .map(|p| fragments.expand(p))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            RegexSetBuilder::new(&expanded)
+                .unicode(false)
+                .build()
+                .map(Some)
+                .map_err(|e| format!("allowlist regex: {e}"))
+        };
+        let stopwords = if spec.stopwords.is_empty() {
+            None
+        } else {
+            Some(
+                aho_corasick::AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(&spec.stopwords)
+                    .map_err(|e| format!("allowlist stopwords: {e}"))?,
+            )
+        };
+        let paths = if spec.paths.is_empty() {
+            None
+        } else {
+            let mut b = GlobSetBuilder::new();
+            for p in &spec.paths {
+                let glob = GlobBuilder::new(p)
+                    .literal_separator(false)
+                    .build()
+                    .map_err(|e| format!("allowlist path glob `{p}`: {e}"))?;
+                b.add(glob);
+            }
+            Some(b.build().map_err(|e| format!("allowlist paths: {e}"))?)
+        };
+        Ok(Allowlist {
+            regexes: set(&spec.regexes)?,
+            stopwords,
+            paths,
+            names: set(&spec.names)?,
+            prefixes: set(&spec.prefixes)?,
+            secrets: spec.secrets.iter().map(|s| s.as_bytes().to_vec()).collect(),
+        })
+    }
+
+    /// True when the secret itself is allowlisted.
+    pub fn allows_secret(&self, secret: &[u8]) -> bool {
+        self.secrets.contains(secret)
+            || self.regexes.as_ref().is_some_and(|s| s.is_match(secret))
+            || self.stopwords.as_ref().is_some_and(|s| s.is_match(secret))
+    }
+
+    pub fn allows_name(&self, name: &[u8]) -> bool {
+        self.names.as_ref().is_some_and(|s| s.is_match(name))
+    }
+
+    pub fn allows_prefix(&self, prefix: &[u8]) -> bool {
+        self.prefixes.as_ref().is_some_and(|s| s.is_match(prefix))
+    }
+
+    /// True when any of `paths` (the same file, spelt several ways) matches a glob.
+    pub fn allows_path(&self, paths: &[&str]) -> bool {
+        self.paths
+            .as_ref()
+            .is_some_and(|g| paths.iter().any(|p| g.is_match(p)))
+    }
+
+    pub fn has_paths(&self) -> bool {
+        self.paths.is_some()
+    }
+}
+
+/// Named regex pieces, `{{name}}` in a pattern.
+#[derive(Debug, Default, Clone)]
+pub struct Fragments(BTreeMap<String, String>);
+
+impl Fragments {
+    /// Replaces `{{name}}` with the fragment's text as is (for prose such
+    /// as remediation texts); unknown names stay.
+    pub fn substitute(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (name, body) in &self.0 {
+            out = out.replace(&format!("{{{{{name}}}}}"), body);
+        }
+        out
+    }
+
+    /// Replaces every `{{name}}` (recursively, a few levels deep).
+    pub fn expand(&self, pattern: &str) -> std::result::Result<String, String> {
+        self.expand_at(pattern, 0)
+    }
+
+    fn expand_at(&self, pattern: &str, depth: usize) -> std::result::Result<String, String> {
+        if depth > 8 {
+            return Err("fragments nest too deeply (or refer to themselves)".into());
+        }
+        let mut out = String::with_capacity(pattern.len());
+        let mut rest = pattern;
+        while let Some(start) = rest.find("{{") {
+            let Some(len) = rest[start + 2..].find("}}") else {
+                break;
+            };
+            let name = &rest[start + 2..start + 2 + len];
+            let body = self
+                .0
+                .get(name)
+                .ok_or_else(|| format!("unknown fragment `{{{{{name}}}}}`"))?;
+            out.push_str(&rest[..start]);
+            out.push_str("(?:");
+            out.push_str(&self.expand_at(body, depth + 1)?);
+            out.push(')');
+            rest = &rest[start + 4 + len..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+}
+
+/// What a rule needs at scan time, built on first use.
+#[derive(Debug)]
+pub struct Compiled {
+    pub regexes: Vec<Regex>,
+    pub allowlist: Allowlist,
+    pub context: Option<(Vec<Regex>, usize)>,
+}
+
+/// One rule, ready to search.
+#[derive(Debug)]
+pub struct Rule {
+    pub spec: RuleSpec,
+    /// Where the rule comes from: a pack file or a config path.
+    pub origin: String,
+    /// Part of the built-in pack.
+    pub builtin: bool,
+    patterns: Vec<String>,
+    fragments: Fragments,
+    compiled: OnceLock<Compiled>,
+}
+
+impl Rule {
+    fn new(spec: RuleSpec, origin: &str, fragments: &Fragments) -> Result<Self> {
+        let err = |message: String| Error::Rule {
+            rule: spec.id.clone(),
+            origin: origin.to_string(),
+            message,
+        };
+        let patterns = spec
+            .regex
+            .as_slice()
+            .iter()
+            .map(|p| fragments.expand(p))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(err)?;
+        if patterns.is_empty() {
+            return Err(err("`regex` is empty".into()));
+        }
+        if spec.id.is_empty()
+            || !spec
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        {
+            return Err(err("ids use letters, digits, `-` and `.` only".into()));
+        }
+        let mut spec = spec;
+        if let Some(text) = &spec.remediation {
+            spec.remediation = Some(fragments.substitute(text));
+        }
+        Ok(Rule {
+            builtin: super::BUILTIN.iter().any(|(name, _)| *name == origin),
+            spec,
+            origin: origin.to_string(),
+            patterns,
+            fragments: fragments.clone(),
+            compiled: OnceLock::new(),
+        })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.spec.id
+    }
+
+    pub fn max_lines(&self) -> usize {
+        self.spec.max_lines.unwrap_or(DEFAULT_MAX_LINES).max(1)
+    }
+
+    /// The expanded regexes, as searched.
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
+    }
+
+    /// Compiles everything the rule needs, reporting the first problem.
+    pub fn try_compile(&self) -> Result<Compiled> {
+        let err = |message: String| Error::Rule {
+            rule: self.spec.id.clone(),
+            origin: self.origin.clone(),
+            message,
+        };
+        let regexes = self
+            .patterns
+            .iter()
+            .map(|p| {
+                let re = build_regex(p).map_err(&err)?;
+                if !re.capture_names().any(|n| n == Some("secret")) {
+                    return Err(err(format!(
+                        "regex `{p}` has no group named `secret`: wrap the secret in (?P<secret>...)"
+                    )));
+                }
+                Ok(re)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let allowlist = Allowlist::compile(&self.spec.allowlist, &self.fragments).map_err(&err)?;
+        let context = match &self.spec.context {
+            None => None,
+            Some(c) => {
+                let res = c
+                    .patterns
+                    .iter()
+                    .map(|p| build_regex(&self.fragments.expand(p).map_err(&err)?).map_err(&err))
+                    .collect::<Result<Vec<_>>>()?;
+                Some((res, c.lines))
+            }
+        };
+        Ok(Compiled {
+            regexes,
+            allowlist,
+            context,
+        })
+    }
+
+    /// The compiled rule; compiled on first call. Built-in rules are verified
+    /// by `keyhound rules check` and its test, user rules when loaded.
+    pub fn compiled(&self) -> &Compiled {
+        self.compiled.get_or_init(|| {
+            self.try_compile()
+                .unwrap_or_else(|e| panic!("{e} (run `keyhound rules check`)"))
+        })
+    }
+
+    /// Compiles now, so that errors surface before a scan.
+    pub fn compile_now(&self) -> Result<()> {
+        if self.compiled.get().is_none() {
+            let c = self.try_compile()?;
+            let _ = self.compiled.set(c);
+        }
+        Ok(())
+    }
+}
+
+fn build_regex(pattern: &str) -> std::result::Result<Regex, String> {
+    RegexBuilder::new(pattern)
+        .unicode(false)
+        .multi_line(true)
+        .size_limit(64 << 20)
+        .dfa_size_limit(64 << 20)
+        .build()
+        .map_err(|e| format!("bad regex: {e}"))
+}
+
+/// All rules in priority order, with the allowlist that applies to every one.
+#[derive(Debug)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    pub allowlist: Allowlist,
+    pub allowlist_spec: AllowlistSpec,
+    pub fragments: Fragments,
+}
+
+impl RuleSet {
+    /// Parses and merges rule files given as `(origin, text)`.
+    pub fn from_files(files: &[(&str, &str)]) -> Result<Self> {
+        let mut fragments = BTreeMap::new();
+        let mut allowlist = AllowlistSpec::default();
+        let mut specs = Vec::new();
+        for (origin, text) in files {
+            let file: RuleFile =
+                toml::from_str(text).map_err(|e| Error::from_toml(origin, text, &e))?;
+            for (name, body) in file.fragments {
+                if fragments.insert(name.clone(), body).is_some() {
+                    return Err(Error::Config {
+                        origin: origin.to_string(),
+                        message: format!("fragment `{name}` is defined twice"),
+                    });
+                }
+            }
+            allowlist.extend(&file.allowlist);
+            specs.extend(file.rules.into_iter().map(|r| (origin.to_string(), r)));
+        }
+        let fragments = Fragments(fragments);
+        let mut set = RuleSet {
+            rules: Vec::new(),
+            allowlist: Allowlist::default(),
+            allowlist_spec: AllowlistSpec::default(),
+            fragments,
+        };
+        for (origin, spec) in specs {
+            set.add_rule(spec, &origin, false)?;
+        }
+        set.set_allowlist(allowlist, "the rule pack")?;
+        Ok(set)
+    }
+
+    /// The built-in pack.
+    pub fn builtin() -> Result<Self> {
+        Self::from_files(super::BUILTIN)
+    }
+
+    /// Adds a rule at the end (lowest priority). `eager` compiles it now.
+    pub fn add_rule(&mut self, spec: RuleSpec, origin: &str, eager: bool) -> Result<()> {
+        if self.rules.iter().any(|r| r.spec.id == spec.id) {
+            return Err(Error::Rule {
+                rule: spec.id.clone(),
+                origin: origin.to_string(),
+                message: "a rule with this id already exists; pick another id or disable the existing rule".into(),
+            });
+        }
+        let rule = Rule::new(spec, origin, &self.fragments)?;
+        if eager {
+            rule.compile_now()?;
+        }
+        self.rules.push(rule);
+        Ok(())
+    }
+
+    /// Replaces the global allowlist with `spec` (compiled now).
+    pub fn set_allowlist(&mut self, spec: AllowlistSpec, origin: &str) -> Result<()> {
+        self.allowlist =
+            Allowlist::compile(&spec, &self.fragments).map_err(|message| Error::Config {
+                origin: origin.to_string(),
+                message,
+            })?;
+        self.allowlist_spec = spec;
+        Ok(())
+    }
+
+    /// Drops the rules with these ids; an unknown id is an error.
+    pub fn disable(&mut self, ids: &[String], origin: &str) -> Result<()> {
+        for id in ids {
+            if !self.rules.iter().any(|r| &r.spec.id == id) {
+                return Err(Error::Config {
+                    origin: origin.to_string(),
+                    message: format!(
+                        "cannot disable unknown rule `{id}` (see `keyhound rules list`)"
+                    ),
+                });
+            }
+        }
+        self.rules.retain(|r| !ids.contains(&r.spec.id));
+        Ok(())
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.spec.id == id)
+    }
+}

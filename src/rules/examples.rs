@@ -1,0 +1,148 @@
+//! Rule examples are templates: `{{alnum:64}}` stands for 64 random
+//! letters and digits. Fake keys are generated when examples are checked,
+//! so no secret-shaped string sits in plain text in this repository (and
+//! `keyhound scan .` on its own source stays quiet).
+//!
+//! Kinds: `alnum` (mixes upper, lower and digits), `lower`, `upper`,
+//! `digits`, `hex`, `HEX`, `b64`, `b64url`, and `uuid` (no length).
+
+/// A deterministic generator (SplitMix64): same seed, same examples.
+#[derive(Debug, Clone)]
+pub struct Fake(u64);
+
+const LOWER: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
+const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const DIGITS: &[u8] = b"0123456789";
+const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const HEX: &[u8] = b"0123456789abcdef";
+const HEX_UPPER: &[u8] = b"0123456789ABCDEF";
+const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const B64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+impl Fake {
+    pub fn new(seed: u64) -> Self {
+        Fake(seed)
+    }
+
+    /// Seeded from a string (a rule id and example number, say).
+    pub fn from_str_seed(s: &str) -> Self {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in s.bytes() {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        Fake(h)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// `n` characters from `alphabet`.
+    pub fn string(&mut self, alphabet: &[u8], n: usize) -> String {
+        (0..n)
+            .map(|_| alphabet[(self.next() % alphabet.len() as u64) as usize] as char)
+            .collect()
+    }
+
+    /// Letters and digits, with at least one upper, lower and digit (for n ≥ 3).
+    pub fn alnum(&mut self, n: usize) -> String {
+        loop {
+            let s = self.string(ALNUM, n);
+            let b = s.as_bytes();
+            if n < 3
+                || (b.iter().any(u8::is_ascii_uppercase)
+                    && b.iter().any(u8::is_ascii_lowercase)
+                    && b.iter().any(u8::is_ascii_digit))
+            {
+                return s;
+            }
+        }
+    }
+
+    pub fn uuid(&mut self) -> String {
+        format!(
+            "{}-{}-{}-{}-{}",
+            self.string(HEX, 8),
+            self.string(HEX, 4),
+            self.string(HEX, 4),
+            self.string(HEX, 4),
+            self.string(HEX, 12)
+        )
+    }
+
+    fn kind(&mut self, kind: &str, n: usize) -> Option<String> {
+        Some(match kind {
+            "alnum" => self.alnum(n),
+            "lower" => self.string(LOWER, n),
+            "upper" => self.string(UPPER, n),
+            "digits" => self.string(DIGITS, n),
+            "hex" => self.string(HEX, n),
+            "HEX" => self.string(HEX_UPPER, n),
+            "b64" => self.string(B64, n),
+            "b64url" => self.string(B64URL, n),
+            "uuid" => self.uuid(),
+            _ => return None,
+        })
+    }
+}
+
+/// Expands every `{{kind:N}}` placeholder in `template`. Unknown
+/// placeholders are left as they are.
+pub fn expand(template: &str, fake: &mut Fake) -> String {
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(len) = after.find("}}") else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let spec = &after[..len];
+        let (kind, n) = match spec.split_once(':') {
+            Some((k, n)) => (k, n.parse().ok()),
+            None => (spec, Some(0)),
+        };
+        match n.and_then(|n| fake.kind(kind, n)) {
+            Some(s) => out.push_str(&s),
+            None => out.push_str(&rest[start..start + 4 + len]),
+        }
+        rest = &after[len + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_expand_to_their_shape() {
+        let mut f = Fake::new(1);
+        let s = expand("key={{alnum:64}};id={{uuid}};h={{HEX:32}}", &mut f);
+        let key = &s[4..68];
+        assert!(key.bytes().all(|b| b.is_ascii_alphanumeric()));
+        assert!(key.bytes().any(|b| b.is_ascii_digit()));
+        assert!(s.contains(";id="));
+        assert_eq!(s.len(), 4 + 64 + 4 + 36 + 3 + 32);
+    }
+
+    #[test]
+    fn unknown_placeholders_stay() {
+        let mut f = Fake::new(1);
+        assert_eq!(expand("a {{nope:3}} b {{x", &mut f), "a {{nope:3}} b {{x");
+    }
+
+    #[test]
+    fn same_seed_same_output() {
+        let a = expand("{{b64:40}}", &mut Fake::from_str_seed("r1"));
+        let b = expand("{{b64:40}}", &mut Fake::from_str_seed("r1"));
+        assert_eq!(a, b);
+    }
+}

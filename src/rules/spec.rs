@@ -1,0 +1,196 @@
+//! The TOML shape of rules, shared by the built-in pack and user configs.
+//!
+//! Unknown keys are errors (`deny_unknown_fields`): a misspelt allowlist key
+//! must never silently disable a safeguard.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// How bad a leak of this kind is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A character class a secret must contain at least once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CharClass {
+    Upper,
+    Lower,
+    Digit,
+}
+
+/// One regex or several; every one is searched.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Patterns {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Patterns {
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            Patterns::One(p) => std::slice::from_ref(p),
+            Patterns::Many(v) => v,
+        }
+    }
+}
+
+/// Words or patterns that must appear near a match.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ContextSpec {
+    /// Regexes; at least one must match within `lines` lines of the secret.
+    pub patterns: Vec<String>,
+    /// How many lines before and after the secret's lines to look at.
+    #[serde(default)]
+    pub lines: usize,
+}
+
+/// What makes a match not a finding.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AllowlistSpec {
+    /// Regexes matched against the secret.
+    #[serde(default)]
+    pub regexes: Vec<String>,
+    /// Case-insensitive substrings of the secret.
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+    /// Glob patterns of paths never reported.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Regexes matched against the name the secret is assigned to.
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// Regexes matched against the text just before the secret on its line.
+    #[serde(default)]
+    pub prefixes: Vec<String>,
+    /// Exact secrets known to be public examples.
+    #[serde(default)]
+    pub secrets: Vec<String>,
+}
+
+impl AllowlistSpec {
+    pub fn is_empty(&self) -> bool {
+        self.regexes.is_empty()
+            && self.stopwords.is_empty()
+            && self.paths.is_empty()
+            && self.names.is_empty()
+            && self.prefixes.is_empty()
+            && self.secrets.is_empty()
+    }
+
+    /// Adds everything of `other` to `self`.
+    pub fn extend(&mut self, other: &AllowlistSpec) {
+        self.regexes.extend(other.regexes.iter().cloned());
+        self.stopwords.extend(other.stopwords.iter().cloned());
+        self.paths.extend(other.paths.iter().cloned());
+        self.names.extend(other.names.iter().cloned());
+        self.prefixes.extend(other.prefixes.iter().cloned());
+        self.secrets.extend(other.secrets.iter().cloned());
+    }
+}
+
+/// Value checks a rule can switch on, beyond entropy and character classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reject {
+    /// Pure hexadecimal values (digests, hashes, signatures).
+    Hex,
+    /// UUIDs.
+    Uuid,
+    /// Values made mostly of dictionary or programming words.
+    Words,
+    /// Identifiers: values that read like a variable name or a path.
+    Identifier,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One detection rule.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuleSpec {
+    pub id: String,
+    pub description: String,
+    pub severity: Severity,
+    /// ASCII case-insensitive literals; the rule runs only near one of them.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// How many lines around a keyword the regex looks at (0: the keyword's line).
+    #[serde(default)]
+    pub window: usize,
+    /// How many lines one match may span (default 4).
+    #[serde(default)]
+    pub max_lines: Option<usize>,
+    /// The regex (or regexes); the secret is the group named `secret`.
+    pub regex: Patterns,
+    /// Minimum Shannon entropy of the secret, in bits per character.
+    #[serde(default)]
+    pub min_entropy: Option<f64>,
+    /// Character classes the secret must mix.
+    #[serde(default)]
+    pub require: Vec<CharClass>,
+    /// Value shapes that are never this rule's secret.
+    #[serde(default)]
+    pub reject: Vec<Reject>,
+    #[serde(default)]
+    pub context: Option<ContextSpec>,
+    /// Whether the pack-wide `names` allowlist applies. Tokens that carry
+    /// their own prefix (`ghp_`, `AKIA`) are secrets whatever their name.
+    #[serde(default = "yes")]
+    pub check_names: bool,
+    #[serde(default)]
+    pub allowlist: AllowlistSpec,
+    /// Labels such as `binance`, `private-key`, `exchange`.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// What to do when this leaks.
+    #[serde(default)]
+    pub remediation: Option<String>,
+    #[serde(default)]
+    pub examples: Vec<String>,
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+}
+
+/// A rules file: named regex fragments, a pack-wide allowlist, rules.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuleFile {
+    /// Reusable regex pieces, referenced as `{{name}}` in any regex.
+    #[serde(default)]
+    pub fragments: BTreeMap<String, String>,
+    /// Applies to every rule.
+    #[serde(default)]
+    pub allowlist: AllowlistSpec,
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<RuleSpec>,
+}

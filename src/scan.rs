@@ -1,0 +1,244 @@
+//! Runs the pipeline: a source's blobs through the engine into findings.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::detectors::{Engine, PathForms, Scratch};
+use crate::findings::{self, Finding, Reveal};
+use crate::sources::fs::{WalkOptions, walk};
+use crate::sources::{Blob, Item, Skip};
+
+/// Live counters, read by a progress display while a scan runs.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub files: AtomicU64,
+    pub bytes: AtomicU64,
+}
+
+/// What a scan looked at.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Stats {
+    pub files_scanned: u64,
+    pub bytes_scanned: u64,
+    pub files_skipped_binary: u64,
+    pub files_skipped_large: u64,
+    pub errors: u64,
+    pub findings: u64,
+    pub rules: usize,
+    pub duration_ms: u64,
+}
+
+/// Findings, stats, and notes for the user (skipped files, read errors).
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+    pub notes: Vec<String>,
+}
+
+/// What to do with what is found.
+#[derive(Debug, Clone, Default)]
+pub struct Output {
+    pub reveal: Reveal,
+    /// Fingerprints the user has accepted (config allowlist).
+    pub suppressed: HashSet<String>,
+}
+
+/// Scans one blob.
+pub fn scan_blob(
+    engine: &Engine,
+    blob: Blob<'_>,
+    output: &Output,
+    scratch: &mut Scratch,
+) -> Vec<Finding> {
+    let path = PathForms {
+        display: blob.display,
+        relative: blob.relative,
+    };
+    let matches = engine.scan(blob.data, path, scratch);
+    if matches.is_empty() {
+        return Vec::new();
+    }
+    let mut found = findings::from_matches(
+        blob.data,
+        &matches,
+        &engine.rules().rules,
+        blob.display,
+        output.reveal,
+    );
+    if !output.suppressed.is_empty() {
+        found.retain(|f| !output.suppressed.contains(&f.fingerprint));
+    }
+    found
+}
+
+/// Sorts findings by path, line, column, then rule: same input, same output.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (
+            &a.path,
+            a.line,
+            a.column,
+            &a.rule_id,
+            &a.provenance.as_ref().map(|p| &p.commit),
+        )
+            .cmp(&(
+                &b.path,
+                b.line,
+                b.column,
+                &b.rule_id,
+                &b.provenance.as_ref().map(|p| &p.commit),
+            ))
+    });
+}
+
+#[derive(Default)]
+struct Shared {
+    findings: Vec<Finding>,
+    stats: Stats,
+    notes: Vec<String>,
+}
+
+/// Scans files and directories.
+pub fn scan_paths(
+    engine: &Engine,
+    roots: &[PathBuf],
+    walk_opts: &WalkOptions,
+    output: &Output,
+    counters: &Counters,
+) -> Outcome {
+    let started = Instant::now();
+    let shared = Mutex::new(Shared::default());
+    walk(roots, walk_opts, || {
+        let mut scratch = Scratch::default();
+        let shared = &shared;
+        move |item: Item<'_>| match item {
+            Item::Blob(blob) => {
+                counters.files.fetch_add(1, Ordering::Relaxed);
+                counters
+                    .bytes
+                    .fetch_add(blob.data.len() as u64, Ordering::Relaxed);
+                let found = scan_blob(engine, blob, output, &mut scratch);
+                if !found.is_empty() {
+                    shared
+                        .lock()
+                        .expect("no panics while locked")
+                        .findings
+                        .extend(found);
+                }
+            }
+            Item::Skipped { path, why } => {
+                let mut s = shared.lock().expect("no panics while locked");
+                match why {
+                    Skip::Binary => s.stats.files_skipped_binary += 1,
+                    Skip::TooLarge(n) => {
+                        s.stats.files_skipped_large += 1;
+                        s.notes.push(format!(
+                            "skipped {path}: {} is over --max-file-size ({})",
+                            human_bytes(n),
+                            human_bytes(walk_opts.max_file_size)
+                        ));
+                    }
+                }
+            }
+            Item::Error { path, message } => {
+                let mut s = shared.lock().expect("no panics while locked");
+                s.stats.errors += 1;
+                s.notes.push(if path.is_empty() || message.contains(&path) {
+                    message
+                } else {
+                    format!("{path}: {message}")
+                });
+            }
+        }
+    });
+    let mut s = shared.into_inner().expect("no panics while locked");
+    s.stats.files_scanned = counters.files.load(Ordering::Relaxed);
+    s.stats.bytes_scanned = counters.bytes.load(Ordering::Relaxed);
+    finish(s.findings, s.stats, s.notes, engine, started)
+}
+
+/// Sorts, counts and times a finished scan.
+pub fn finish(
+    mut findings: Vec<Finding>,
+    mut stats: Stats,
+    mut notes: Vec<String>,
+    engine: &Engine,
+    started: Instant,
+) -> Outcome {
+    sort_findings(&mut findings);
+    notes.sort();
+    stats.findings = findings.len() as u64;
+    stats.rules = engine.rules().rules.len();
+    stats.duration_ms = started.elapsed().as_millis() as u64;
+    Outcome {
+        findings,
+        stats,
+        notes,
+    }
+}
+
+/// `1.5 MiB` style sizes.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// Parses sizes like `500KB`, `10MB`, `1GB` (units of 1024, as in ripgrep's
+/// `--max-filesize`; `MiB` spellings too) or a plain byte count.
+pub fn parse_size(s: &str) -> crate::error::Result<u64> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num
+        .parse()
+        .map_err(|_| crate::error::Error::Size(s.to_string()))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(crate::error::Error::Size(s.to_string())),
+    };
+    Ok((value * (1u64 << shift) as f64) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_in_decimal_and_binary_units() {
+        assert_eq!(parse_size("500KB").unwrap(), 500 << 10);
+        assert_eq!(parse_size("10MB").unwrap(), 10 << 20);
+        assert_eq!(parse_size("1GB").unwrap(), 1 << 30);
+        assert_eq!(parse_size("1MiB").unwrap(), 1 << 20);
+        assert_eq!(parse_size("42").unwrap(), 42);
+        assert_eq!(parse_size("1.5m").unwrap(), 3 << 19);
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("10XB").is_err());
+    }
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(10 << 20), "10.0 MiB");
+    }
+}
