@@ -2,10 +2,16 @@
 //!
 //! Contract (as in ripgrep's matcher): the prefilter may select a rule that
 //! then finds nothing, but it never misses a place where a rule could match.
-//! Keywords are searched with overlapping semantics, so a keyword inside
-//! another (`key` in `apikey`) is still seen.
+//!
+//! Every keyword occurrence is seen, cheaply: the automaton runs in
+//! leftmost-longest mode (which lets aho-corasick's SIMD prefilter skip
+//! ahead), and each search restarts one byte after the previous match
+//! started, so a keyword that starts inside another is still found. A
+//! keyword contained in a longer one that matched at the same place (`key`
+//! in `apikey`) is credited through a table computed once: each pattern
+//! selects the rules of every keyword it contains.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 
 use crate::rules::Rule;
 
@@ -84,10 +90,24 @@ impl Prefilter {
             }
         }
         unconditional.dedup();
+        // A match of a keyword is a match of every keyword inside it.
+        let direct = pattern_rules.clone();
+        for (i, outer) in keywords.iter().enumerate() {
+            for (j, inner) in keywords.iter().enumerate() {
+                if i != j && memchr::memmem::find(outer, inner).is_some() {
+                    for &r in &direct[j] {
+                        if !pattern_rules[i].contains(&r) {
+                            pattern_rules[i].push(r);
+                        }
+                    }
+                }
+            }
+        }
         let ac = (!keywords.is_empty()).then(|| {
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
+                .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(&keywords)
                 .expect("keyword automaton builds")
         });
@@ -111,7 +131,9 @@ impl Prefilter {
         hits.full.clear();
         hits.full.extend_from_slice(&self.unconditional);
         let Some(ac) = &self.ac else { return };
-        for m in ac.find_overlapping_iter(data) {
+        let mut at = 0;
+        while at < data.len() {
+            let Some(m) = ac.find(Input::new(data).span(at..data.len())) else { break };
             for &r in &self.pattern_rules[m.pattern().as_usize()] {
                 let offs = &mut hits.offsets[r as usize];
                 if offs.is_empty() {
@@ -119,6 +141,7 @@ impl Prefilter {
                 }
                 offs.push(m.start());
             }
+            at = m.start() + 1;
         }
         hits.selected.sort_unstable();
         for &r in &hits.selected {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::{Blob, Item, Skip, display_path, is_binary};
+use super::{BINARY_PROBE, Blob, Item, Skip, display_path, is_binary};
 
 /// The ignore file of keyhound's own, honoured even with `--no-ignore`.
 pub const IGNORE_FILE: &str = ".keyhoundignore";
@@ -108,7 +108,9 @@ pub fn relative_to(path: &Path, root: &Path) -> String {
     }
 }
 
-/// Reads a file into `buf`, unless it is too large or binary.
+/// Reads a file into `buf`, unless it is too large or binary. The first
+/// 8 KiB are read and checked before the rest, so binary files cost one
+/// small read.
 pub fn read_file(path: &Path, max: u64, buf: &mut Vec<u8>) -> std::io::Result<Option<Skip>> {
     let mut f = File::open(path)?;
     let len = f.metadata()?.len();
@@ -116,13 +118,15 @@ pub fn read_file(path: &Path, max: u64, buf: &mut Vec<u8>) -> std::io::Result<Op
         return Ok(Some(Skip::TooLarge(len)));
     }
     buf.clear();
-    // Read at most one byte past the limit: a file may grow while we read.
-    f.by_ref().take(max + 1).read_to_end(buf)?;
-    if buf.len() as u64 > max {
-        return Ok(Some(Skip::TooLarge(buf.len() as u64)));
-    }
+    buf.reserve(len as usize + 1);
+    f.by_ref().take(BINARY_PROBE as u64).read_to_end(buf)?;
     if is_binary(buf) {
         return Ok(Some(Skip::Binary));
+    }
+    // Read at most one byte past the limit: a file may grow while we read.
+    f.take(max + 1 - buf.len() as u64).read_to_end(buf)?;
+    if buf.len() as u64 > max {
+        return Ok(Some(Skip::TooLarge(buf.len() as u64)));
     }
     Ok(None)
 }
