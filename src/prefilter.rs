@@ -133,7 +133,9 @@ impl Prefilter {
         let Some(ac) = &self.ac else { return };
         let mut at = 0;
         while at < data.len() {
-            let Some(m) = ac.find(Input::new(data).span(at..data.len())) else { break };
+            let Some(m) = ac.find(Input::new(data).span(at..data.len())) else {
+                break;
+            };
             for &r in &self.pattern_rules[m.pattern().as_usize()] {
                 let offs = &mut hits.offsets[r as usize];
                 if offs.is_empty() {

@@ -54,7 +54,8 @@ pub fn is_uuid(s: &[u8]) -> bool {
 pub fn has_sequence(s: &[u8], n: usize) -> bool {
     let (mut up, mut down, mut same) = (1, 1, 1);
     for w in s.windows(2) {
-        let (a, b) = (w[0], w[1]);
+        // Case-blind: `AB1C2defGHijkLMNo` is an alphabet in disguise.
+        let (a, b) = (w[0].to_ascii_lowercase(), w[1].to_ascii_lowercase());
         let alnum = a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric();
         up = if alnum && b == a.wrapping_add(1) {
             up + 1
@@ -108,7 +109,67 @@ pub fn rejects(reject: Reject, s: &[u8]) -> bool {
         Reject::Uuid => is_uuid(s),
         Reject::Words => is_wordy(s),
         Reject::Identifier => looks_like_identifier(s),
+        Reject::EncodedText => encodes_text(s),
     }
+}
+
+fn b64_value(c: u8) -> Option<u32> {
+    Some(match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' | b'-' => 62,
+        b'/' | b'_' => 63,
+        _ => return None,
+    } as u32)
+}
+
+/// Decodes standard or URL-safe base64 (padding optional); `None` if `s`
+/// is not base64.
+pub fn base64_decode(s: &[u8]) -> Option<Vec<u8>> {
+    let s = s
+        .strip_suffix(b"==")
+        .or_else(|| s.strip_suffix(b"="))
+        .unwrap_or(s);
+    if s.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for &c in s {
+        acc = (acc << 6) | b64_value(c)?;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// Base64 that decodes to readable text with structure or words (encoded
+/// JSON, pagination cursors, `base64("MyVerifierString")`): an encoding of
+/// something, not a generated key. Base64 of a random key stays a secret.
+pub fn encodes_text(s: &[u8]) -> bool {
+    if s.len() < 16 {
+        return false;
+    }
+    let Some(decoded) = base64_decode(s) else {
+        return false;
+    };
+    let printable = decoded
+        .iter()
+        .filter(|&&b| (0x20..0x7f).contains(&b) || b == b'\n' || b == b'\t' || b == b'\r')
+        .count();
+    if decoded.len() < 8 || printable * 20 < decoded.len() * 19 {
+        return false;
+    }
+    decoded
+        .iter()
+        .any(|&b| matches!(b, b' ' | b'{' | b'"' | b'\n' | b':' | b','))
+        || !decoded.iter().any(u8::is_ascii_digit)
+        || is_wordy(&decoded)
+        || entropy(&decoded) < 3.0
 }
 
 /// A dotted or snake/camel-case name rather than a value: `config.api_key`,
@@ -128,7 +189,18 @@ pub fn looks_like_identifier(s: &[u8]) -> bool {
     }
     let digits = s.iter().filter(|b| b.is_ascii_digit()).count();
     // Generated values are dense in digits; names have few.
-    digits * 8 < s.len() && is_wordy(s)
+    if digits * 8 >= s.len() {
+        return false;
+    }
+    is_wordy(s) || is_snake_case(s)
+}
+
+/// `pkcs8_priv_key_info_st`, `API_KEY_FILE_PATH`: one case, two or more
+/// underscores between runs of letters.
+fn is_snake_case(s: &[u8]) -> bool {
+    let one_case = !(s.iter().any(u8::is_ascii_lowercase) && s.iter().any(u8::is_ascii_uppercase));
+    let parts = s.split(|&b| b == b'_').filter(|p| !p.is_empty()).count();
+    one_case && parts >= 3 && s.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 #[cfg(test)]
@@ -177,7 +249,23 @@ mod tests {
     }
 
     #[test]
+    fn base64_of_text_is_not_a_secret() {
+        assert_eq!(base64_decode(b"aGVsbG8=").unwrap(), b"hello");
+        assert_eq!(base64_decode(b"aGVsbG8").unwrap(), b"hello");
+        assert!(encodes_text(
+            b"eyJOZXh0VG9rZW4iOiBudWxsLCAiYm90b190cnVuY2F0ZV9hbW91bnQiOiAyfQ=="
+        ));
+        assert!(encodes_text(b"TXlWZXJpZmllclN0cmluZw"));
+        // base64 of a random 64-character key: still a secret.
+        assert!(!encodes_text(
+            b"bGFGZVZIRTYzNGtHWDBYWnBucmZjbm1MZVJGa0dWZ0t2RGFHaTNNd09paVNPRDNYbkJiWWtERHR0cm5BeDV2dg=="
+        ));
+        assert!(!encodes_text(b"6slUhGsCGTjhlfG/I9SAS4HNbIVig751Rlbdc7Uz"));
+    }
+
+    #[test]
     fn identifiers_versus_values() {
+        assert!(looks_like_identifier(b"pkcs8_priv_key_info_st"));
         assert!(looks_like_identifier(b"self.api_secret"));
         assert!(looks_like_identifier(b"BINANCE_API_SECRET"));
         assert!(!looks_like_identifier(

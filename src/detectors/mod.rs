@@ -101,6 +101,7 @@ impl Engine {
         } else {
             self.prefilter.scan(data, &mut scratch.hits);
         }
+        let mut armour = Armour::default();
         let whole = [Window {
             start: 0,
             end: data.len(),
@@ -134,13 +135,21 @@ impl Engine {
                 } else {
                     &whole
                 };
-                self.search(r, rule, data, wins, &mut found);
+                self.search(r, rule, data, wins, &mut armour, &mut found);
             }
         }
         resolve_overlaps(found)
     }
 
-    fn search(&self, r: u32, rule: &Rule, data: &[u8], wins: &[Window], out: &mut Vec<Match>) {
+    fn search(
+        &self,
+        r: u32,
+        rule: &Rule,
+        data: &[u8],
+        wins: &[Window],
+        armour: &mut Armour,
+        out: &mut Vec<Match>,
+    ) {
         let compiled = rule.compiled();
         for re in &compiled.regexes {
             for w in wins {
@@ -173,7 +182,9 @@ impl Engine {
                         .name("name")
                         .map(|n| (w.start + n.start(), w.start + n.end()))
                         .or_else(|| names::assigned_name(data, candidate.start));
-                    if self.accepts(rule, data, &candidate, name) {
+                    if self.accepts(rule, data, &candidate, name)
+                        && !armour.hides(rule, data, candidate.start)
+                    {
                         // The same text may be reached from two windows only
                         // if they overlap, and windows are merged: no dedup needed.
                         out.push(candidate);
@@ -237,6 +248,38 @@ impl Engine {
             }
         }
         true
+    }
+}
+
+/// PEM armour blocks (`-----BEGIN X-----` to `-----END X-----`) of a blob,
+/// found on first need. Inside a public key, a certificate or any other
+/// armoured body, only private-key rules may report: a 64-character line of
+/// a certificate is not a Binance key.
+#[derive(Debug, Default)]
+struct Armour {
+    blocks: Option<Vec<(usize, usize)>>,
+}
+
+impl Armour {
+    fn hides(&mut self, rule: &Rule, data: &[u8], at: usize) -> bool {
+        if rule.spec.tags.iter().any(|t| t == "private-key") {
+            return false;
+        }
+        let blocks = self.blocks.get_or_insert_with(|| {
+            let mut blocks = Vec::new();
+            let mut from = 0;
+            while let Some(b) = memmem::find(&data[from..], b"-----BEGIN ") {
+                let begin = from + b;
+                let Some(e) = memmem::find(&data[begin..], b"-----END ") else {
+                    break;
+                };
+                let end = begin + e;
+                blocks.push((begin, end));
+                from = end + 1;
+            }
+            blocks
+        });
+        blocks.iter().any(|&(b, e)| b < at && at < e)
     }
 }
 

@@ -8,31 +8,21 @@ pub mod spec;
 pub use compile::{Allowlist, Rule, RuleSet};
 pub use spec::{RuleSpec, Severity};
 
+/// Embeds rule files by their path in the repository.
+macro_rules! pack {
+    ($($file:literal),* $(,)?) => {
+        &[$(($file, include_str!(concat!("../../", $file)))),*]
+    };
+}
+
 /// The built-in rule pack, in priority order: when two rules match the same
 /// text, the one listed first wins.
-pub const BUILTIN: &[(&str, &str)] = &[
-    (
-        "rules/fragments.toml",
-        include_str!("../../rules/fragments.toml"),
-    ),
-    (
-        "rules/private-keys.toml",
-        include_str!("../../rules/private-keys.toml"),
-    ),
-    (
-        "rules/binance.toml",
-        include_str!("../../rules/binance.toml"),
-    ),
-    (
-        "rules/services.toml",
-        include_str!("../../rules/services.toml"),
-    ),
-    (
-        "rules/exchanges.toml",
-        include_str!("../../rules/exchanges.toml"),
-    ),
-    (
-        "rules/generic.toml",
-        include_str!("../../rules/generic.toml"),
-    ),
+pub const BUILTIN: &[(&str, &str)] = pack![
+    "rules/fragments.toml",
+    "rules/known-examples.toml",
+    "rules/private-keys.toml",
+    "rules/binance.toml",
+    "rules/services.toml",
+    "rules/exchanges.toml",
+    "rules/generic.toml",
 ];

@@ -128,6 +128,8 @@ pub enum Reject {
     Words,
     /// Identifiers: values that read like a variable name or a path.
     Identifier,
+    /// Base64 that decodes to readable text (encoded JSON, cursors).
+    EncodedText,
 }
 
 fn yes() -> bool {
