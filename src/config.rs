@@ -66,6 +66,10 @@ pub struct Config {
 pub struct Loaded {
     pub path: Option<PathBuf>,
     pub config: Config,
+    /// How the config file itself is named in a scan (as given, and relative
+    /// to the scan root): it is not scanned, since its examples and
+    /// allowlisted values look like secrets by design.
+    pub self_paths: Vec<String>,
 }
 
 impl Loaded {
@@ -89,21 +93,24 @@ pub fn load(path: &Path) -> Result<Loaded> {
     Ok(Loaded {
         path: Some(path.to_path_buf()),
         config,
+        self_paths: vec![crate::sources::display_path(path)],
     })
 }
 
 /// The config for a scan: `explicit` if given, else `.keyhound.toml` in
 /// `root` if there is one, else nothing.
 pub fn discover(explicit: Option<&Path>, root: &Path) -> Result<Loaded> {
-    if let Some(p) = explicit {
-        return load(p);
-    }
     let candidate = root.join(CONFIG_FILE);
-    if candidate.is_file() {
-        load(&candidate)
-    } else {
-        Ok(Loaded::default())
+    let path = match explicit {
+        Some(p) => p,
+        None if candidate.is_file() => &candidate,
+        None => return Ok(Loaded::default()),
+    };
+    let mut loaded = load(path)?;
+    if let Ok(rel) = path.strip_prefix(root) {
+        loaded.self_paths.push(crate::sources::display_path(rel));
     }
+    Ok(loaded)
 }
 
 /// Applies a config to the rule set: extra rules, disabled rules, allowlist.
@@ -119,10 +126,11 @@ pub fn apply(rules: &mut RuleSet, loaded: &Loaded) -> Result<()> {
     }
     let a = &c.allowlist;
     let mut spec = rules.allowlist_spec.clone();
+    let own = loaded.self_paths.iter().map(|p| globset::escape(p));
     spec.extend(&AllowlistSpec {
         regexes: a.regexes.clone(),
         stopwords: a.stopwords.clone(),
-        paths: a.paths.clone(),
+        paths: a.paths.iter().cloned().chain(own).collect(),
         names: a.names.clone(),
         prefixes: Vec::new(),
         secrets: a.secrets.clone(),

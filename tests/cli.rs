@@ -1,0 +1,323 @@
+//! `keyhound scan` end to end: the real binary on real temporary trees.
+
+mod common;
+
+use common::*;
+
+fn leaking_tree() -> (tempfile::TempDir, String, String) {
+    let key = binance_key("cli-key");
+    let secret = binance_key("cli-secret");
+    let bot = format!(
+        "from binance.client import Client\n\napi_key = \"{key}\"\napi_secret = \"{secret}\"\nclient = Client(api_key, api_secret)\n"
+    );
+    let dir = tree(&[("src/bot.py", &bot), ("README.md", "# a trading bot\n")]);
+    (dir, key, secret)
+}
+
+#[test]
+fn clean_tree_exits_zero() {
+    let dir = tree(&[
+        ("main.py", "print('hello')\n"),
+        ("config.yml", "debug: true\n"),
+    ]);
+    let o = run(dir.path(), &["scan", "."]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("no secrets found"));
+}
+
+#[test]
+fn findings_exit_one_and_exit_code_overrides() {
+    let (dir, _, _) = leaking_tree();
+    assert_eq!(code(&run(dir.path(), &["scan", "."])), 1);
+    assert_eq!(
+        code(&run(dir.path(), &["scan", ".", "--exit-code", "42"])),
+        42
+    );
+}
+
+#[test]
+fn missing_path_is_an_error_that_says_what_to_fix() {
+    let dir = tree(&[]);
+    let o = run(dir.path(), &["scan", "no-such-dir"]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains("no-such-dir") && err.contains("check the path"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_arguments_exit_two() {
+    let dir = tree(&[]);
+    assert_eq!(code(&run(dir.path(), &["scan", "--format", "xml"])), 2);
+    let o = run(dir.path(), &["scan", "--max-file-size", "ten"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("500KB"), "{}", stderr(&o));
+}
+
+#[test]
+fn json_reports_the_contract_fields_and_redacts() {
+    let (dir, key, secret) = leaking_tree();
+    let (code, doc) = scan_json(dir.path(), &["src"]);
+    assert_eq!(code, 1);
+    assert!(doc["version"].is_string());
+    assert!(doc["stats"]["files_scanned"].as_u64().unwrap() >= 1);
+    let f = findings(&doc);
+    assert_eq!(f.len(), 2, "{doc:#}");
+    let k = &f[0];
+    assert_eq!(k["rule_id"], "binance-api-key");
+    assert_eq!(k["severity"], "high");
+    assert_eq!(k["path"], "src/bot.py");
+    assert_eq!(k["line"], 3);
+    assert_eq!(k["column"], 12);
+    assert_eq!(k["end_line"], 3);
+    assert_eq!(k["end_column"], 12 + 63);
+    assert_eq!(k["secret"], format!("{}…", &key[..4]));
+    assert_eq!(k["paired"], true);
+    assert_eq!(k["fingerprint"].as_str().unwrap().len(), 32);
+    assert_eq!(f[1]["rule_id"], "binance-secret-key");
+    assert_eq!(f[1]["severity"], "critical");
+    let out = doc.to_string();
+    assert!(
+        !out.contains(&key) && !out.contains(&secret),
+        "secrets leaked into JSON"
+    );
+}
+
+#[test]
+fn show_secrets_reveals_them() {
+    let (dir, key, _) = leaking_tree();
+    let (_, doc) = scan_json(dir.path(), &["--show-secrets"]);
+    assert_eq!(findings(&doc)[0]["secret"], key.as_str());
+}
+
+#[test]
+fn text_report_masks_the_secret_and_points_at_it() {
+    let (dir, key, secret) = leaking_tree();
+    let o = run(dir.path(), &["scan"]);
+    let out = stdout(&o);
+    assert!(!out.contains(&key) && !out.contains(&secret), "{out}");
+    assert!(
+        out.contains("src/bot.py:3:12: binance-api-key [high]"),
+        "{out}"
+    );
+    let masked = format!("api_key = \"{}…\"", &key[..4]);
+    assert!(out.contains(&masked), "{out}");
+    // The caret line sits under the masked secret.
+    let lines: Vec<&str> = out.lines().collect();
+    let at = lines.iter().position(|l| l.contains(&masked)).unwrap();
+    let caret = lines[at + 1];
+    assert_eq!(caret.find('^'), lines[at].find(&key[..4]), "{out}");
+    assert!(out.contains("Binance credentials leaked"), "{out}");
+    assert!(out.contains("withdraw"), "{out}");
+    assert!(!out.contains('\x1b'), "no colour without a terminal");
+}
+
+#[test]
+fn sarif_redacts_by_default() {
+    let (dir, key, secret) = leaking_tree();
+    let o = run(dir.path(), &["scan", "--format", "sarif"]);
+    let out = stdout(&o);
+    assert!(!out.contains(&key) && !out.contains(&secret));
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["runs"][0]["results"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn output_file_receives_the_report() {
+    let (dir, _, _) = leaking_tree();
+    let out = dir.path().join("report.json");
+    let o = run(
+        dir.path(),
+        &[
+            "scan",
+            "src",
+            "--format",
+            "json",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code(&o), 1);
+    assert!(stdout(&o).is_empty());
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap();
+    assert_eq!(findings(&doc).len(), 2);
+}
+
+#[test]
+fn paths_are_joined_like_ripgrep() {
+    let (dir, _, _) = leaking_tree();
+    for arg in ["src", "./src", "src/"] {
+        let (_, doc) = scan_json(dir.path(), &[arg]);
+        assert_eq!(findings(&doc)[0]["path"], "src/bot.py", "for {arg}");
+    }
+    let (_, doc) = scan_json(dir.path(), &["."]);
+    assert_eq!(findings(&doc)[0]["path"], "src/bot.py");
+    let (_, doc) = scan_json(dir.path(), &["src/bot.py"]);
+    assert_eq!(findings(&doc)[0]["path"], "src/bot.py");
+}
+
+#[test]
+fn stdin_is_scanned_with_a_dash() {
+    let dir = tree(&[]);
+    let line = format!("BINANCE_API_SECRET={}\n", binance_key("stdin"));
+    let o = run_stdin(
+        dir.path(),
+        &["scan", "-", "--format", "json"],
+        Some(line.as_bytes()),
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(findings(&doc)[0]["path"], "<stdin>");
+    assert_eq!(findings(&doc)[0]["rule_id"], "binance-secret-key");
+}
+
+#[test]
+fn hidden_files_are_scanned_gitignored_ones_are_not_and_git_never() {
+    let key = binance_key("hidden");
+    let env = format!("BINANCE_API_KEY={key}\n");
+    let dir = tree(&[
+        (".env", &env),
+        ("ignored/.env", &env),
+        (".gitignore", "ignored/\n"),
+        (".git/config", &env),
+    ]);
+    let (_, doc) = scan_json(dir.path(), &[]);
+    let paths: Vec<_> = summary(&doc).into_iter().map(|s| s.0).collect();
+    assert_eq!(paths, [".env"]);
+    let (_, doc) = scan_json(dir.path(), &["--no-ignore"]);
+    let paths: Vec<_> = summary(&doc).into_iter().map(|s| s.0).collect();
+    assert_eq!(paths, [".env", "ignored/.env"]);
+}
+
+#[test]
+fn keyhoundignore_applies_even_with_no_ignore() {
+    let env = format!("BINANCE_API_KEY={}\n", binance_key("kignore"));
+    let dir = tree(&[("fixtures/.env", &env), (".keyhoundignore", "fixtures/\n")]);
+    let (code, doc) = scan_json(dir.path(), &["--no-ignore"]);
+    assert_eq!(code, 0, "{doc}");
+}
+
+#[test]
+fn inline_allow_silences_its_line_only() {
+    let a = binance_key("inline-a");
+    let b = binance_key("inline-b");
+    let text =
+        format!("# binance test fixtures\nKEY_A = \"{a}\"  # keyhound:allow\nKEY_B = \"{b}\"\n");
+    let dir = tree(&[("fixtures.py", &text)]);
+    let (_, doc) = scan_json(dir.path(), &[]);
+    let lines: Vec<_> = summary(&doc).into_iter().map(|s| s.1).collect();
+    assert_eq!(lines, [3]);
+}
+
+#[test]
+fn binary_files_are_skipped() {
+    let mut data = format!("BINANCE_API_KEY={}\n", binance_key("binary")).into_bytes();
+    data.insert(3, 0);
+    let dir = tree(&[]);
+    write(dir.path(), "blob.bin", &data);
+    let (code, doc) = scan_json(dir.path(), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["stats"]["files_skipped_binary"], 1);
+}
+
+#[test]
+fn oversized_files_are_skipped_with_a_note() {
+    let mut text = format!("BINANCE_API_KEY={}\n", binance_key("large"));
+    text.push_str(&"# padding\n".repeat(300));
+    let dir = tree(&[("big.env", &text)]);
+    let o = run(
+        dir.path(),
+        &["scan", "--max-file-size", "1KB", "--format", "json"],
+    );
+    assert_eq!(code(&o), 0);
+    assert!(
+        stderr(&o).contains("big.env") && stderr(&o).contains("--max-file-size"),
+        "{}",
+        stderr(&o)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["stats"]["files_skipped_large"], 1);
+    // Under the default limit it is scanned.
+    assert_eq!(code(&run(dir.path(), &["scan"])), 1);
+}
+
+#[test]
+fn output_is_sorted_and_deterministic() {
+    let mut files = Vec::new();
+    for i in 0..12 {
+        files.push((
+            format!("d{}/f{}.env", i % 3, i),
+            format!(
+                "X=1\nBINANCE_API_KEY={}\nBINANCE_API_SECRET={}\n",
+                binance_key(&format!("k{i}")),
+                binance_key(&format!("s{i}"))
+            ),
+        ));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let dir = tree(&refs);
+    let (_, a) = scan_json(dir.path(), &["-j", "4"]);
+    let (_, b) = scan_json(dir.path(), &["-j", "1"]);
+    assert_eq!(a["findings"], b["findings"]);
+    let s = summary(&a);
+    assert_eq!(s.len(), 24);
+    let mut sorted = s.clone();
+    sorted.sort();
+    assert_eq!(s, sorted);
+}
+
+#[test]
+fn control_characters_from_files_and_paths_are_escaped() {
+    let key = binance_key("escape");
+    let text = format!("binance \x1b[2J\x1b[31m api_key = \"{key}\"\n");
+    let dir = tree(&[("evil\x1b[1mname.txt", &text)]);
+    let out = stdout(&run(dir.path(), &["scan"]));
+    assert!(
+        !out.contains('\x1b'),
+        "raw escape reached the terminal: {out:?}"
+    );
+    assert!(out.contains("\\x1b[2J"), "{out}");
+    assert!(out.contains("evil\\x1b[1mname.txt"), "{out}");
+}
+
+#[test]
+fn crlf_and_utf8_give_character_columns() {
+    let key = binance_key("crlf");
+    let text = format!("# binance — bot\r\nclé = 1\r\nnamé_api_key = \"{key}\"\r\n");
+    let dir = tree(&[("bot.py", &text)]);
+    let (_, doc) = scan_json(dir.path(), &["--show-secrets"]);
+    let f = &findings(&doc)[0];
+    assert_eq!(f["line"], 3);
+    assert_eq!(f["column"], 17);
+    assert_eq!(f["end_column"], 17 + 63);
+    assert_eq!(f["secret"], key.as_str());
+}
+
+#[test]
+fn invalid_utf8_is_still_scanned() {
+    let mut data = b"\xff\xfe binance junk \xc3\n".to_vec();
+    data.extend_from_slice(format!("api_secret = '{}'\n", binance_key("utf8")).as_bytes());
+    let dir = tree(&[]);
+    write(dir.path(), "latin.txt", &data);
+    let (_, doc) = scan_json(dir.path(), &[]);
+    assert_eq!(
+        summary(&doc),
+        [("latin.txt".to_string(), 2, "binance-secret-key".to_string())]
+    );
+}
+
+#[test]
+fn rules_list_and_check() {
+    let dir = tree(&[]);
+    let o = run(dir.path(), &["rules", "list"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("binance-secret-key"));
+    let o = run(dir.path(), &["rules", "check"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("all pass"));
+}
