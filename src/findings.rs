@@ -157,7 +157,7 @@ pub fn from_matches(
     let mut out: Vec<Finding> = Vec::with_capacity(matches.len());
     for m in matches {
         let rule = &rules[m.rule as usize];
-        let raw = &data[m.start..m.end];
+        let raw = m.decoded.as_deref().unwrap_or(&data[m.start..m.end]);
         let secret_text = String::from_utf8_lossy(raw);
         let (line, ls) = lines.locate(m.start);
         let column = chars(&data[ls..m.start]) + 1;
@@ -200,7 +200,13 @@ pub fn from_matches(
             end_column,
             secret: shown,
             fingerprint: fingerprint(&rule.spec.id, path, raw),
-            tags: rule.spec.tags.clone(),
+            tags: {
+                let mut tags = rule.spec.tags.clone();
+                if m.decoded.is_some() {
+                    tags.push("base64".to_string());
+                }
+                tags
+            },
             paired: None,
             provenance: None,
             snippet,

@@ -13,8 +13,6 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 
-use crate::rules::Rule;
-
 /// Which rules a file needs, and where their keywords are.
 #[derive(Debug)]
 pub struct Prefilter {
@@ -62,15 +60,16 @@ impl Hits {
 }
 
 impl Prefilter {
-    pub fn new(rules: &[Rule]) -> Self {
+    /// `owners[i]` are the keywords of rule (or decoder) `i`.
+    pub fn new(owners: &[&[String]]) -> Self {
         let mut keywords: Vec<Vec<u8>> = Vec::new();
         let mut pattern_rules: Vec<Vec<u32>> = Vec::new();
         let mut unconditional = Vec::new();
-        for (i, rule) in rules.iter().enumerate() {
-            if rule.spec.keywords.is_empty() {
+        for (i, owned) in owners.iter().enumerate() {
+            if owned.is_empty() {
                 unconditional.push(i as u32);
             }
-            for kw in &rule.spec.keywords {
+            for kw in owned.iter() {
                 let kw = kw.to_ascii_lowercase().into_bytes();
                 if kw.is_empty() {
                     unconditional.push(i as u32);
@@ -115,7 +114,7 @@ impl Prefilter {
             ac,
             pattern_rules,
             unconditional,
-            rule_count: rules.len(),
+            rule_count: owners.len(),
         }
     }
 

@@ -3,6 +3,7 @@
 //! allowlists and context before it becomes a match.
 
 pub mod checks;
+mod decode;
 pub mod names;
 pub mod windows;
 
@@ -30,6 +31,9 @@ pub struct Match {
     /// The whole regex match (the secret and what recognised it).
     pub match_start: usize,
     pub match_end: usize,
+    /// For secrets found inside encoded text (base64): the decoded secret.
+    /// `start..end` is then the encoded text.
+    pub decoded: Option<Box<[u8]>>,
 }
 
 /// Scratch space reused across files by one worker thread.
@@ -56,7 +60,13 @@ pub struct PathForms<'a> {
 
 impl Engine {
     pub fn new(rules: RuleSet) -> Self {
-        let prefilter = Prefilter::new(&rules.rules);
+        let owners: Vec<&[String]> = rules
+            .rules
+            .iter()
+            .map(|r| r.spec.keywords.as_slice())
+            .chain(rules.decoders.iter().map(|d| d.spec.keywords.as_slice()))
+            .collect();
+        let prefilter = Prefilter::new(&owners);
         Engine { rules, prefilter }
     }
 
@@ -91,12 +101,25 @@ impl Engine {
         scratch: &mut Scratch,
         exhaustive: bool,
     ) -> Vec<Match> {
+        self.scan_at_depth(data, path, scratch, exhaustive, 0)
+    }
+
+    /// Decoded text is scanned at depth 1, and not decoded again.
+    fn scan_at_depth(
+        &self,
+        data: &[u8],
+        path: PathForms<'_>,
+        scratch: &mut Scratch,
+        exhaustive: bool,
+        depth: u8,
+    ) -> Vec<Match> {
         let mut found = Vec::new();
         if self.path_allowed(path) {
             return found;
         }
+        let rule_count = self.rules.rules.len() as u32;
         if exhaustive {
-            let all: Vec<u32> = (0..self.rules.rules.len() as u32).collect();
+            let all: Vec<u32> = (0..rule_count).collect();
             scratch.hits.force_full(&all);
         } else {
             self.prefilter.scan(data, &mut scratch.hits);
@@ -114,6 +137,9 @@ impl Engine {
                 scratch.hits.full()
             };
             for &r in list {
+                if r >= rule_count {
+                    continue;
+                }
                 let rule = self.rule(r);
                 let compiled = rule.compiled();
                 if compiled.allowlist.has_paths()
@@ -138,6 +164,9 @@ impl Engine {
                 self.search(r, rule, data, wins, &mut armour, &mut found);
             }
         }
+        if depth == 0 && !exhaustive {
+            decode::run(self, data, path, scratch, &mut found);
+        }
         resolve_overlaps(found)
     }
 
@@ -151,44 +180,45 @@ impl Engine {
         out: &mut Vec<Match>,
     ) {
         let compiled = rule.compiled();
-        for re in &compiled.regexes {
-            for w in wins {
-                let hay = &data[w.start..w.search_end];
-                let mut at = 0;
-                while at <= hay.len() {
-                    let Some(caps) = re.captures_at(hay, at) else {
-                        break;
-                    };
-                    let m = caps.get(0).expect("group 0 always exists");
-                    if w.start + m.start() > w.end {
-                        break;
-                    }
-                    let secret = caps.name("secret").unwrap_or(m);
-                    // A secret may be followed at once by the next one
-                    // (`"k" "s"`, the boundary between them consumed by the
-                    // first match): resume right after the secret.
-                    at = secret.end().max(m.start() + 1);
-                    if secret.is_empty() {
-                        continue;
-                    }
-                    let candidate = Match {
-                        rule: r,
-                        start: w.start + secret.start(),
-                        end: w.start + secret.end(),
-                        match_start: w.start + m.start(),
-                        match_end: w.start + m.end(),
-                    };
-                    let name = caps
-                        .name("name")
-                        .map(|n| (w.start + n.start(), w.start + n.end()))
-                        .or_else(|| names::assigned_name(data, candidate.start));
-                    if self.accepts(rule, data, &candidate, name)
-                        && !armour.hides(rule, data, candidate.start)
-                    {
-                        // The same text may be reached from two windows only
-                        // if they overlap, and windows are merged: no dedup needed.
-                        out.push(candidate);
-                    }
+        let re = &compiled.regex;
+        let mut caps = re.capture_locations();
+        let group = |caps: &regex::bytes::CaptureLocations, groups: &[usize]| {
+            groups.iter().find_map(|&g| caps.get(g))
+        };
+        for w in wins {
+            let hay = &data[w.start..w.search_end];
+            let mut at = 0;
+            while at <= hay.len() {
+                let Some(m) = re.captures_read_at(&mut caps, hay, at) else {
+                    break;
+                };
+                if w.start + m.start() > w.end {
+                    break;
+                }
+                let (s, e) = group(&caps, &compiled.secret_groups).unwrap_or((m.start(), m.end()));
+                // A secret may be followed at once by the next one (`"k" "s"`,
+                // the boundary between them consumed by the first match):
+                // resume right after the secret.
+                at = e.max(m.start() + 1);
+                if s == e {
+                    continue;
+                }
+                let candidate = Match {
+                    rule: r,
+                    start: w.start + s,
+                    end: w.start + e,
+                    match_start: w.start + m.start(),
+                    match_end: w.start + m.end(),
+                    decoded: None,
+                };
+                let name = group(&caps, &compiled.name_groups)
+                    .map(|(s, e)| (w.start + s, w.start + e))
+                    .or_else(|| names::assigned_name(data, candidate.start));
+                // Windows are merged, so no text is reached twice.
+                if self.accepts(rule, data, &candidate, name)
+                    && !armour.hides(rule, data, candidate.start)
+                {
+                    out.push(candidate);
                 }
             }
         }

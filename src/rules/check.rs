@@ -70,6 +70,7 @@ const EXAMPLE_PATH: PathForms<'static> = PathForms {
 fn alone(set: &RuleSet, spec: &RuleSpec, origin: &str) -> Result<RuleSet, String> {
     let mut one = RuleSet {
         rules: Vec::new(),
+        decoders: Vec::new(),
         allowlist: Default::default(),
         allowlist_spec: Default::default(),
         fragments: set.fragments.clone(),
@@ -148,5 +149,59 @@ pub fn check(set: &RuleSet) -> CheckReport {
             }
         }
     }
+    check_decoders(set, &mut report);
     report
+}
+
+/// Each decoder example must yield a secret found through decoding, with
+/// the whole rule set.
+fn check_decoders(set: &RuleSet, report: &mut CheckReport) {
+    let mut all = RuleSet {
+        rules: Vec::new(),
+        decoders: Vec::new(),
+        allowlist: Default::default(),
+        allowlist_spec: Default::default(),
+        fragments: set.fragments.clone(),
+    };
+    for r in &set.rules {
+        if let Err(e) = all.add_rule(r.spec.clone(), &r.origin, false) {
+            report.problems.push(e.to_string());
+            return;
+        }
+    }
+    for d in &set.decoders {
+        if let Err(e) = d.try_compile() {
+            report.problems.push(e.to_string());
+            return;
+        }
+        if d.spec.examples.is_empty() {
+            report
+                .problems
+                .push(format!("decoder `{}`: no examples", d.spec.id));
+        }
+        if let Err(e) = all.add_decoder(d.spec.clone(), &d.origin) {
+            report.problems.push(e.to_string());
+            return;
+        }
+    }
+    if let Err(e) = all.set_allowlist(set.allowlist_spec.clone(), "the rule pack") {
+        report.problems.push(e.to_string());
+        return;
+    }
+    let engine = Engine::new(all);
+    let mut scratch = Scratch::default();
+    for d in &set.decoders {
+        for (i, template) in d.spec.examples.iter().enumerate() {
+            report.examples += 1;
+            let id = &d.spec.id;
+            let ex = expand(template, &mut Fake::from_str_seed(&format!("{id}/{i}")));
+            let found = engine.scan(ex.as_bytes(), EXAMPLE_PATH, &mut scratch);
+            if !found.iter().any(|m| m.decoded.is_some()) {
+                report.problems.push(format!(
+                    "decoder `{id}`: example {} yields no secret:\n    {ex}",
+                    i + 1
+                ));
+            }
+        }
+    }
 }

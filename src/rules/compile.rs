@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
-use super::spec::{AllowlistSpec, RuleFile, RuleSpec};
+use super::spec::{AllowlistSpec, DecoderSpec, RuleFile, RuleSpec};
 use crate::error::{Error, Result};
 
 /// How many lines a match may span unless its rule says otherwise.
@@ -156,7 +156,11 @@ impl Fragments {
 /// What a rule needs at scan time, built on first use.
 #[derive(Debug)]
 pub struct Compiled {
-    pub regexes: Vec<Regex>,
+    /// All the rule's patterns as one alternation.
+    pub regex: Regex,
+    /// Capture group indices of each pattern's `secret` and `name`.
+    pub secret_groups: Vec<usize>,
+    pub name_groups: Vec<usize>,
     pub allowlist: Allowlist,
     pub context: Option<(Vec<Regex>, usize)>,
 }
@@ -233,19 +237,49 @@ impl Rule {
             origin: self.origin.clone(),
             message,
         };
-        let regexes = self
-            .patterns
-            .iter()
-            .map(|p| {
-                let re = build_regex(p).map_err(&err)?;
-                if !re.capture_names().any(|n| n == Some("secret")) {
-                    return Err(err(format!(
-                        "regex `{p}` has no group named `secret`: wrap the secret in (?P<secret>...)"
-                    )));
-                }
-                Ok(re)
-            })
-            .collect::<Result<Vec<_>>>()?;
+        // Each pattern must stand on its own (for clear errors)...
+        for p in &self.patterns {
+            let re = build_regex(p).map_err(&err)?;
+            if !re.capture_names().any(|n| n == Some("secret")) {
+                return Err(err(format!(
+                    "regex `{p}` has no group named `secret`: wrap the secret in (?P<secret>...)"
+                )));
+            }
+        }
+        // ...and all of a rule's patterns are searched in one pass, as one
+        // alternation whose `secret`/`name` groups are numbered apart.
+        let combined = if self.patterns.len() == 1 {
+            self.patterns[0].clone()
+        } else {
+            self.patterns
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let p = p
+                        .replace("(?P<secret>", &format!("(?P<secret_{i}>"))
+                        .replace("(?<secret>", &format!("(?P<secret_{i}>"))
+                        .replace("(?P<name>", &format!("(?P<name_{i}>"))
+                        .replace("(?<name>", &format!("(?P<name_{i}>"));
+                    format!("(?:{p})")
+                })
+                .collect::<Vec<_>>()
+                .join("|")
+        };
+        let regex = build_regex(&combined).map_err(&err)?;
+        let group = |prefix: &str| -> Vec<usize> {
+            regex
+                .capture_names()
+                .enumerate()
+                .filter(|(_, n)| {
+                    n.is_some_and(|n| {
+                        n == prefix || n.strip_prefix(prefix).is_some_and(|r| r.starts_with('_'))
+                    })
+                })
+                .map(|(i, _)| i)
+                .collect()
+        };
+        let secret_groups = group("secret");
+        let name_groups = group("name");
         let allowlist = Allowlist::compile(&self.spec.allowlist, &self.fragments).map_err(&err)?;
         let context = match &self.spec.context {
             None => None,
@@ -259,7 +293,9 @@ impl Rule {
             }
         };
         Ok(Compiled {
-            regexes,
+            regex,
+            secret_groups,
+            name_groups,
             allowlist,
             context,
         })
@@ -294,10 +330,67 @@ fn build_regex(pattern: &str) -> std::result::Result<Regex, String> {
         .map_err(|e| format!("bad regex: {e}"))
 }
 
+/// A decoder, ready to search.
+#[derive(Debug)]
+pub struct Decoder {
+    pub spec: DecoderSpec,
+    pub origin: String,
+    pattern: String,
+    compiled: OnceLock<Regex>,
+}
+
+impl Decoder {
+    fn new(spec: DecoderSpec, origin: &str, fragments: &Fragments) -> Result<Self> {
+        let pattern = fragments
+            .expand(&spec.regex)
+            .map_err(|message| Error::Rule {
+                rule: spec.id.clone(),
+                origin: origin.to_string(),
+                message,
+            })?;
+        Ok(Decoder {
+            spec,
+            origin: origin.to_string(),
+            pattern,
+            compiled: OnceLock::new(),
+        })
+    }
+
+    pub fn max_lines(&self) -> usize {
+        self.spec.max_lines.unwrap_or(DEFAULT_MAX_LINES).max(1)
+    }
+
+    pub fn try_compile(&self) -> Result<Regex> {
+        let re = build_regex(&self.pattern).map_err(|message| Error::Rule {
+            rule: self.spec.id.clone(),
+            origin: self.origin.clone(),
+            message,
+        })?;
+        if !re.capture_names().any(|n| n == Some("encoded")) {
+            return Err(Error::Rule {
+                rule: self.spec.id.clone(),
+                origin: self.origin.clone(),
+                message: "a decoder's regex needs a group named `encoded`".into(),
+            });
+        }
+        Ok(re)
+    }
+
+    /// The regex, compiled on first use (the built-in pack is verified by
+    /// `keyhound rules check`).
+    pub fn regex(&self) -> &Regex {
+        self.compiled.get_or_init(|| {
+            self.try_compile()
+                .unwrap_or_else(|e| panic!("{e} (run `keyhound rules check`)"))
+        })
+    }
+}
+
 /// All rules in priority order, with the allowlist that applies to every one.
 #[derive(Debug)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
+    pub decoders: Vec<Decoder>,
     pub allowlist: Allowlist,
     pub allowlist_spec: AllowlistSpec,
     pub fragments: Fragments,
@@ -309,6 +402,7 @@ impl RuleSet {
         let mut fragments = BTreeMap::new();
         let mut allowlist = AllowlistSpec::default();
         let mut specs = Vec::new();
+        let mut decoders = Vec::new();
         for (origin, text) in files {
             let file: RuleFile =
                 toml::from_str(text).map_err(|e| Error::from_toml(origin, text, &e))?;
@@ -322,16 +416,21 @@ impl RuleSet {
             }
             allowlist.extend(&file.allowlist);
             specs.extend(file.rules.into_iter().map(|r| (origin.to_string(), r)));
+            decoders.extend(file.decoders.into_iter().map(|d| (origin.to_string(), d)));
         }
         let fragments = Fragments(fragments);
         let mut set = RuleSet {
             rules: Vec::new(),
+            decoders: Vec::new(),
             allowlist: Allowlist::default(),
             allowlist_spec: AllowlistSpec::default(),
             fragments,
         };
         for (origin, spec) in specs {
             set.add_rule(spec, &origin, false)?;
+        }
+        for (origin, spec) in decoders {
+            set.add_decoder(spec, &origin)?;
         }
         set.set_allowlist(allowlist, "the rule pack")?;
         Ok(set)
@@ -356,6 +455,13 @@ impl RuleSet {
             rule.compile_now()?;
         }
         self.rules.push(rule);
+        Ok(())
+    }
+
+    /// Adds a decoder.
+    pub fn add_decoder(&mut self, spec: DecoderSpec, origin: &str) -> Result<()> {
+        let d = Decoder::new(spec, origin, &self.fragments)?;
+        self.decoders.push(d);
         Ok(())
     }
 

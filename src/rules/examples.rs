@@ -4,7 +4,9 @@
 //! `keyhound scan .` on its own source stays quiet).
 //!
 //! Kinds: `alnum` (mixes upper, lower and digits), `lower`, `upper`,
-//! `digits`, `hex`, `HEX`, `b64`, `b64url`, and `uuid` (no length).
+//! `digits`, `hex`, `HEX`, `b64`, `b64url`, and without a length `uuid` and
+//! `pem-ed25519` (a whole PEM block). `{{b64of:KIND:N}}` is the base64 of
+//! such a value, as Kubernetes secrets hold them.
 
 /// A deterministic generator (SplitMix64): same seed, same examples.
 #[derive(Debug, Clone)]
@@ -86,9 +88,46 @@ impl Fake {
             "b64" => self.string(B64, n),
             "b64url" => self.string(B64URL, n),
             "uuid" => self.uuid(),
+            "pem-ed25519" => format!(
+                "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI{}\n-----END PRIVATE KEY-----\n",
+                self.string(B64, 43)
+            ),
             _ => return None,
         })
     }
+
+    /// `KIND:N`, `KIND`, or `b64of:KIND[:N]`.
+    fn placeholder(&mut self, spec: &str) -> Option<String> {
+        if let Some(inner) = spec.strip_prefix("b64of:") {
+            return self.placeholder(inner).map(|v| base64_encode(v.as_bytes()));
+        }
+        let (kind, n) = match spec.split_once(':') {
+            Some((k, n)) => (k, n.parse().ok()?),
+            None => (spec, 0),
+        };
+        self.kind(kind, n)
+    }
+}
+
+/// Standard base64 with padding.
+pub fn base64_encode(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// Expands every `{{kind:N}}` placeholder in `template`. Unknown
@@ -103,12 +142,7 @@ pub fn expand(template: &str, fake: &mut Fake) -> String {
             out.push_str(&rest[start..]);
             return out;
         };
-        let spec = &after[..len];
-        let (kind, n) = match spec.split_once(':') {
-            Some((k, n)) => (k, n.parse().ok()),
-            None => (spec, Some(0)),
-        };
-        match n.and_then(|n| fake.kind(kind, n)) {
+        match fake.placeholder(&after[..len]) {
             Some(s) => out.push_str(&s),
             None => out.push_str(&rest[start..start + 4 + len]),
         }
@@ -137,6 +171,16 @@ mod tests {
     fn unknown_placeholders_stay() {
         let mut f = Fake::new(1);
         assert_eq!(expand("a {{nope:3}} b {{x", &mut f), "a {{nope:3}} b {{x");
+    }
+
+    #[test]
+    fn base64_round_trips() {
+        assert_eq!(base64_encode(b"hello"), "aGVsbG8=");
+        assert_eq!(base64_encode(b"-----BEGIN"), "LS0tLS1CRUdJTg==");
+        let mut f = Fake::new(3);
+        let s = expand("{{b64of:pem-ed25519}}", &mut f);
+        let back = crate::detectors::checks::base64_decode(s.as_bytes()).unwrap();
+        assert!(back.starts_with(b"-----BEGIN PRIVATE KEY-----\nMC4CAQ"));
     }
 
     #[test]

@@ -5,7 +5,7 @@ mod compile;
 pub mod examples;
 pub mod spec;
 
-pub use compile::{Allowlist, Rule, RuleSet};
+pub use compile::{Allowlist, Decoder, Rule, RuleSet};
 pub use spec::{RuleSpec, Severity};
 
 /// Embeds rule files by their path in the repository.
@@ -25,4 +25,5 @@ pub const BUILTIN: &[(&str, &str)] = pack![
     "rules/services.toml",
     "rules/exchanges.toml",
     "rules/generic.toml",
+    "rules/decoders.toml",
 ];

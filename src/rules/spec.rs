@@ -183,6 +183,27 @@ pub struct RuleSpec {
     pub negative_examples: Vec<String>,
 }
 
+/// A decoder: finds encoded text (base64 PEM, Kubernetes secret data),
+/// decodes it, and scans the result with every rule.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DecoderSpec {
+    pub id: String,
+    pub description: String,
+    /// As for rules: the decoder runs only near one of these.
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub window: usize,
+    #[serde(default)]
+    pub max_lines: Option<usize>,
+    /// The encoded value is the group named `encoded`; an optional `name`
+    /// group is the name it is assigned to, kept for the decoded scan.
+    pub regex: String,
+    /// Texts in which a secret must be found through this decoder.
+    #[serde(default)]
+    pub examples: Vec<String>,
+}
+
 /// A rules file: named regex fragments, a pack-wide allowlist, rules.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -195,4 +216,6 @@ pub struct RuleFile {
     pub allowlist: AllowlistSpec,
     #[serde(default, rename = "rule")]
     pub rules: Vec<RuleSpec>,
+    #[serde(default, rename = "decoder")]
+    pub decoders: Vec<DecoderSpec>,
 }
