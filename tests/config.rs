@@ -112,7 +112,7 @@ description = "ACME deploy token"
 severity = "medium"
 keywords = ["acme_"]
 regex = '''\bacme_(?P<secret>[a-z0-9]{24})\b'''
-examples = ["token = acme_q3kz8w1mdl0x7c2vb9n4p6ry"]
+examples = ["token = acme_q3kz8w1mdl0x7c2vb9n4p6ry"]  # keyhound:allow (a fake for this test)
 "#;
     let dir = tree(&[
         (

@@ -206,23 +206,34 @@ fn is_snake_case(s: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::examples::{Fake, base64_encode, expand};
+
+    /// A Binance-shaped fake key (generated: no key sits in the source).
+    fn key() -> String {
+        Fake::new(1).alnum(64)
+    }
+
+    /// An AWS-secret-shaped fake value.
+    fn aws_like() -> String {
+        expand("{{b64:40}}", &mut Fake::new(2))
+    }
 
     #[test]
     fn entropy_of_uniform_and_constant_strings() {
         assert_eq!(entropy(b"aaaa"), 0.0);
         assert!((entropy(b"abcd") - 2.0).abs() < 1e-9);
-        assert!(entropy(b"laFeVHE634kGX0XZpnrfcnmLeRFkGVgKvDaGi3MwOiiSOD3XnBbYkDDttrnAx5vv") > 4.5);
+        assert!(entropy(key().as_bytes()) > 4.5);
     }
 
     #[test]
     fn hex_and_uuid_shapes() {
         assert!(is_hex(
-            b"983ba998fbc7791791cceff2232d0a877bc9a2c93959d5327cb741faaf6180c9"
+            b"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         ));
         assert!(is_hex(b"0xdeadBEEF"));
-        assert!(!is_hex(b"laFeVHE634"));
-        assert!(is_uuid(b"21d5044e-1972-a67e-73f4-c5e2ffc556f8"));
-        assert!(!is_uuid(b"21d5044e-1972-a67e-73f4-c5e2ffc556f"));
+        assert!(!is_hex(&key().as_bytes()[..10]));
+        assert!(is_uuid(b"123e4567-e89b-12d3-a456-426614174000"));
+        assert!(!is_uuid(b"123e4567-e89b-12d3-a456-42661417400"));
     }
 
     #[test]
@@ -232,20 +243,15 @@ mod tests {
             7
         ));
         assert!(has_sequence(b"XXXXXXXXXXXXXXXX", 7));
-        assert!(!has_sequence(
-            b"laFeVHE634kGX0XZpnrfcnmLeRFkGVgKvDaGi3MwOiiSOD3XnBbYkDDttrnAx5vv",
-            7
-        ));
+        assert!(!has_sequence(key().as_bytes(), 7));
     }
 
     #[test]
     fn words_versus_random() {
         assert!(is_wordy(b"Tr4d1ng-Passphrase"));
         assert!(is_wordy(b"your_api_key_here"));
-        assert!(!is_wordy(
-            b"laFeVHE634kGX0XZpnrfcnmLeRFkGVgKvDaGi3MwOiiSOD3XnBbYkDDttrnAx5vv"
-        ));
-        assert!(!is_wordy(b"6slUhGsCGTjhlfG/I9SAS4HNbIVig751Rlbdc7Uz"));
+        assert!(!is_wordy(key().as_bytes()));
+        assert!(!is_wordy(aws_like().as_bytes()));
     }
 
     #[test]
@@ -257,10 +263,8 @@ mod tests {
         ));
         assert!(encodes_text(b"TXlWZXJpZmllclN0cmluZw"));
         // base64 of a random 64-character key: still a secret.
-        assert!(!encodes_text(
-            b"bGFGZVZIRTYzNGtHWDBYWnBucmZjbm1MZVJGa0dWZ0t2RGFHaTNNd09paVNPRDNYbkJiWWtERHR0cm5BeDV2dg=="
-        ));
-        assert!(!encodes_text(b"6slUhGsCGTjhlfG/I9SAS4HNbIVig751Rlbdc7Uz"));
+        assert!(!encodes_text(base64_encode(key().as_bytes()).as_bytes()));
+        assert!(!encodes_text(aws_like().as_bytes()));
     }
 
     #[test]
@@ -268,8 +272,6 @@ mod tests {
         assert!(looks_like_identifier(b"pkcs8_priv_key_info_st"));
         assert!(looks_like_identifier(b"self.api_secret"));
         assert!(looks_like_identifier(b"BINANCE_API_SECRET"));
-        assert!(!looks_like_identifier(
-            b"laFeVHE634kGX0XZpnrfcnmLeRFkGVgKvDaGi3MwOiiSOD3XnBbYkDDttrnAx5vv"
-        ));
+        assert!(!looks_like_identifier(key().as_bytes()));
     }
 }
