@@ -22,7 +22,7 @@ use keyhound::rules::examples::Fake;
 /// One generated line: ordinary code most of the time, a credential-related
 /// line once in `every` lines.
 fn line(fake: &mut Fake, i: usize, j: usize, every: usize) -> String {
-    if (i + j) % every != 0 {
+    if !(i + j).is_multiple_of(every) {
         return match (i * 7 + j) % 6 {
             0 => format!("def handler_{j}(event, context):\n"),
             1 => format!("    result_{j} = compute(event['values'][{j}], scale=0.{i})\n"),
