@@ -50,51 +50,42 @@ pub(super) fn run(
             .position(|n| n == Some("encoded"))
             .expect("checked at compile");
         let name_group = re.capture_names().position(|n| n == Some("name"));
-        for w in &wins {
-            let hay = &data[w.start..w.search_end];
-            let mut at = 0;
-            while at <= hay.len() {
-                let Some(m) = re.captures_read_at(&mut caps, hay, at) else {
-                    break;
-                };
-                if w.start + m.start() > w.end {
-                    break;
-                }
-                at = m.end().max(m.start() + 1);
-                let Some((es, ee)) = caps.get(encoded_group) else {
-                    continue;
-                };
-                let (es, ee) = (w.start + es, w.start + ee);
-                let Some(text) = base64_decode(&data[es..ee]) else {
-                    continue;
-                };
-                if text.len() < MIN_DECODED || std::str::from_utf8(&text).is_err() {
-                    continue;
-                }
-                let ls = line_start(data, es);
-                let le = line_end(data, ee.saturating_sub(1).max(es));
-                if memmem::find(&data[ls..le], INLINE_ALLOW).is_some() {
-                    continue;
-                }
-                // `NAME=decoded`: the decoded value keeps the name it had.
-                let mut synthetic = Vec::with_capacity(text.len() + 64);
-                if let Some((ns, ne)) = name_group.and_then(|g| caps.get(g)) {
-                    synthetic.extend_from_slice(&hay[ns..ne]);
-                    synthetic.push(b'=');
-                }
-                synthetic.extend_from_slice(&text);
-                synthetic.push(b'\n');
-                for found in engine.scan_at_depth(&synthetic, path, &mut inner, false, 1) {
-                    out.push(Match {
-                        rule: found.rule,
-                        start: es,
-                        end: ee,
-                        match_start: es,
-                        match_end: ee,
-                        decoded: Some(synthetic[found.start..found.end].into()),
-                    });
-                }
+        windows::each_match(re, data, &wins, &mut caps, |caps, base| {
+            let (_, me) = caps.get(0).expect("group 0 always exists");
+            let Some((es, ee)) = caps.get(encoded_group) else {
+                return me;
+            };
+            let (es, ee) = (base + es, base + ee);
+            let Some(text) = base64_decode(&data[es..ee]) else {
+                return me;
+            };
+            if text.len() < MIN_DECODED || std::str::from_utf8(&text).is_err() {
+                return me;
             }
-        }
+            let ls = line_start(data, es);
+            let le = line_end(data, ee.saturating_sub(1).max(es));
+            if memmem::find(&data[ls..le], INLINE_ALLOW).is_some() {
+                return me;
+            }
+            // `NAME=decoded`: the decoded value keeps the name it had.
+            let mut synthetic = Vec::with_capacity(text.len() + 64);
+            if let Some((ns, ne)) = name_group.and_then(|g| caps.get(g)) {
+                synthetic.extend_from_slice(&data[base + ns..base + ne]);
+                synthetic.push(b'=');
+            }
+            synthetic.extend_from_slice(&text);
+            synthetic.push(b'\n');
+            for found in engine.scan_at_depth(&synthetic, path, &mut inner, false, 1) {
+                out.push(Match {
+                    rule: found.rule,
+                    start: es,
+                    end: ee,
+                    match_start: es,
+                    match_end: ee,
+                    decoded: Some(synthetic[found.start..found.end].into()),
+                });
+            }
+            me
+        });
     }
 }

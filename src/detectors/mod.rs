@@ -185,43 +185,34 @@ impl Engine {
         let group = |caps: &regex::bytes::CaptureLocations, groups: &[usize]| {
             groups.iter().find_map(|&g| caps.get(g))
         };
-        for w in wins {
-            let hay = &data[w.start..w.search_end];
-            let mut at = 0;
-            while at <= hay.len() {
-                let Some(m) = re.captures_read_at(&mut caps, hay, at) else {
-                    break;
-                };
-                if w.start + m.start() > w.end {
-                    break;
-                }
-                let (s, e) = group(&caps, &compiled.secret_groups).unwrap_or((m.start(), m.end()));
-                // A secret may be followed at once by the next one (`"k" "s"`,
-                // the boundary between them consumed by the first match):
-                // resume right after the secret.
-                at = e.max(m.start() + 1);
-                if s == e {
-                    continue;
-                }
-                let candidate = Match {
-                    rule: r,
-                    start: w.start + s,
-                    end: w.start + e,
-                    match_start: w.start + m.start(),
-                    match_end: w.start + m.end(),
-                    decoded: None,
-                };
-                let name = group(&caps, &compiled.name_groups)
-                    .map(|(s, e)| (w.start + s, w.start + e))
-                    .or_else(|| names::assigned_name(data, candidate.start));
-                // Windows are merged, so no text is reached twice.
-                if self.accepts(rule, data, &candidate, name)
-                    && !armour.hides(rule, data, candidate.start)
-                {
-                    out.push(candidate);
-                }
+        windows::each_match(re, data, wins, &mut caps, |caps, base| {
+            let (ms, me) = caps.get(0).expect("group 0 always exists");
+            let (s, e) = group(caps, &compiled.secret_groups).unwrap_or((ms, me));
+            // A secret may be followed at once by the next one (`"k" "s"`, the
+            // boundary between them consumed by the first match): resume right
+            // after the secret.
+            if s == e {
+                return e;
             }
-        }
+            let candidate = Match {
+                rule: r,
+                start: base + s,
+                end: base + e,
+                match_start: base + ms,
+                match_end: base + me,
+                decoded: None,
+            };
+            let name = group(caps, &compiled.name_groups)
+                .map(|(s, e)| (base + s, base + e))
+                .or_else(|| names::assigned_name(data, candidate.start));
+            // Windows are merged, so no text is reached twice.
+            if self.accepts(rule, data, &candidate, name)
+                && !armour.hides(rule, data, candidate.start)
+            {
+                out.push(candidate);
+            }
+            e
+        });
     }
 
     /// Value checks, allowlists, context and inline allows.

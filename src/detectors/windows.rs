@@ -1,6 +1,7 @@
 //! Line windows around keyword hits: where a rule's regex is allowed to look.
 
 use memchr::{memchr, memrchr};
+use regex::bytes::{CaptureLocations, Regex};
 
 /// A region to search: matches must start in `start..=end`; the search may
 /// read on to `search_end` so that a match can span a few lines.
@@ -77,6 +78,32 @@ pub fn windows(
     }
     for w in out.iter_mut() {
         w.search_end = lines_forward(data, w.end, max_lines.saturating_sub(1));
+    }
+}
+
+/// Runs `re` over each window and calls `visit` for every match that starts
+/// inside it, with the capture locations (relative to the window start,
+/// which `visit` also gets). `visit` returns where to resume, relative to
+/// the window start; it must be past the match start.
+pub fn each_match(
+    re: &Regex,
+    data: &[u8],
+    wins: &[Window],
+    caps: &mut CaptureLocations,
+    mut visit: impl FnMut(&CaptureLocations, usize) -> usize,
+) {
+    for w in wins {
+        let hay = &data[w.start..w.search_end];
+        let mut at = 0;
+        while at <= hay.len() {
+            let Some(m) = re.captures_read_at(caps, hay, at) else {
+                break;
+            };
+            if w.start + m.start() > w.end {
+                break;
+            }
+            at = visit(caps, w.start).max(m.start() + 1);
+        }
     }
 }
 
