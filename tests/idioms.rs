@@ -31,7 +31,7 @@ const POSITIVE: &[Case] = &[
     Case {
         file: "deploy.yaml",
         text: "spec:\n  containers:\n  - name: bot\n    env:\n    - name: BINANCE_API_KEY\n      value: \"{{alnum:64}}\"\n",
-        expect: &[(6, "binance-api-credential")],
+        expect: &[(6, "binance-api-key")],
     },
     Case {
         file: "secret.yaml",
