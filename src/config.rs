@@ -83,6 +83,16 @@ pub fn parse(origin: &str, text: &str) -> Result<Config> {
     toml::from_str(text).map_err(|e| Error::from_toml(origin, text, &e))
 }
 
+/// A config read from a repository (`origin` names it in errors); the file
+/// itself, at `self_path`, is not scanned.
+pub fn from_text(origin: &str, text: &str, self_path: &str) -> Result<Loaded> {
+    Ok(Loaded {
+        path: Some(PathBuf::from(origin)),
+        config: parse(origin, text)?,
+        self_paths: vec![self_path.to_string()],
+    })
+}
+
 /// Reads `path`, which must exist.
 pub fn load(path: &Path) -> Result<Loaded> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io {

@@ -34,12 +34,24 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A Git repository could not be opened or read.
+    #[error("{message}")]
+    Git { message: String },
+
     /// A size such as `10MB` could not be parsed.
     #[error("invalid size `{0}`: use a number with an optional unit, like 500KB, 10MB or 1GB")]
     Size(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<git2::Error> for Error {
+    fn from(e: git2::Error) -> Self {
+        Error::Git {
+            message: format!("git: {}", e.message()),
+        }
+    }
+}
 
 impl Error {
     /// Builds a [`Error::Toml`] from a `toml` deserialisation error, with the

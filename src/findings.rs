@@ -43,6 +43,17 @@ pub struct Finding {
     pub paired: Option<bool>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<Provenance>,
+    /// History scans: whether the secret is still in HEAD's tree (rotate the
+    /// key) or only in history (rotate the key and purge history).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_head: Option<bool>,
+    /// History scans: how many commits introduced a version of the file
+    /// holding this secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commits: Option<u64>,
+    /// SHA-256 of the secret, to group a secret's occurrences.
+    #[serde(skip)]
+    pub secret_digest: [u8; 32],
     /// The first line of the secret with the secret masked, for text reports.
     #[serde(skip)]
     pub snippet: String,
@@ -69,13 +80,19 @@ pub fn redact(secret: &str) -> String {
     out
 }
 
-pub fn fingerprint(rule_id: &str, path: &str, secret: &[u8]) -> String {
+/// SHA-256 of a secret: identifies it without holding it.
+pub fn digest(secret: &[u8]) -> [u8; 32] {
+    Sha256::digest(secret).into()
+}
+
+/// Hex of the first 16 bytes of SHA-256(rule, path, SHA-256(secret)).
+pub fn fingerprint(rule_id: &str, path: &str, secret_digest: &[u8; 32]) -> String {
     let mut h = Sha256::new();
     h.update(rule_id.as_bytes());
     h.update([0]);
     h.update(path.as_bytes());
     h.update([0]);
-    h.update(secret);
+    h.update(secret_digest);
     let digest = h.finalize();
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -158,6 +175,7 @@ pub fn from_matches(
     for m in matches {
         let rule = &rules[m.rule as usize];
         let raw = m.decoded.as_deref().unwrap_or(&data[m.start..m.end]);
+        let secret_digest = digest(raw);
         let secret_text = String::from_utf8_lossy(raw);
         let (line, ls) = lines.locate(m.start);
         let column = chars(&data[ls..m.start]) + 1;
@@ -199,7 +217,8 @@ pub fn from_matches(
             end_line: line + newlines,
             end_column,
             secret: shown,
-            fingerprint: fingerprint(&rule.spec.id, path, raw),
+            fingerprint: fingerprint(&rule.spec.id, path, &secret_digest),
+            secret_digest,
             tags: {
                 let mut tags = rule.spec.tags.clone();
                 if m.decoded.is_some() {
@@ -209,6 +228,8 @@ pub fn from_matches(
             },
             paired: None,
             provenance: None,
+            at_head: None,
+            commits: None,
             snippet,
             snippet_span,
         });
@@ -306,9 +327,10 @@ mod tests {
 
     #[test]
     fn fingerprints_are_stable_and_distinct() {
-        let a = fingerprint("r", "p", b"s");
-        assert_eq!(a, fingerprint("r", "p", b"s"));
-        assert_ne!(a, fingerprint("r", "q", b"s"));
+        let a = fingerprint("r", "p", &digest(b"s"));
+        assert_eq!(a, fingerprint("r", "p", &digest(b"s")));
+        assert_ne!(a, fingerprint("r", "q", &digest(b"s")));
+        assert_ne!(a, fingerprint("r", "p", &digest(b"t")));
         assert_eq!(a.len(), 32);
     }
 }

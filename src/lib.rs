@@ -11,10 +11,13 @@ pub mod config;
 pub mod detectors;
 pub mod error;
 pub mod findings;
+pub mod hooks;
 pub mod prefilter;
 pub mod reports;
 pub mod rules;
 pub mod scan;
+pub mod scan_git;
+pub mod scan_history;
 pub mod sources;
 
 pub use error::{Error, Result};

@@ -18,6 +18,8 @@ use crate::sources::{Blob, Item, Skip};
 pub struct Counters {
     pub files: AtomicU64,
     pub bytes: AtomicU64,
+    /// How many items the scan will visit, when known (history scans).
+    pub total: AtomicU64,
 }
 
 /// What a scan looked at.

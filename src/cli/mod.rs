@@ -1,5 +1,7 @@
 //! Command-line definitions and dispatch.
 
+mod git_cmd;
+mod hook_cmd;
 mod output;
 mod progress;
 mod rules_cmd;
@@ -31,8 +33,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan files and directories (default: the current directory).
+    /// Scan files and directories (default: the current directory), or with
+    /// --staged what the next commit would contain.
     Scan(ScanArgs),
+    /// Scan Git history: a commit range (pull requests) or every commit.
+    Git(GitArgs),
+    /// Install or remove the pre-commit hook.
+    #[command(subcommand)]
+    Hook(HookCommand),
     /// List or check the rule pack.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -43,6 +51,8 @@ pub enum FormatArg {
     Text,
     Json,
     Sarif,
+    /// GitHub Actions annotations (`::error file=…`).
+    Github,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -81,8 +91,15 @@ pub struct ReportArgs {
 #[derive(Args)]
 pub struct ScanArgs {
     /// Files or directories to scan; `-` reads standard input.
-    #[arg(value_name = "PATH")]
+    #[arg(value_name = "PATH", conflicts_with = "staged")]
     pub paths: Vec<PathBuf>,
+    /// Scan what the next commit would contain (the index), only the lines
+    /// it adds: the pre-commit hook's job.
+    #[arg(long)]
+    pub staged: bool,
+    /// The repository for --staged (default: the one around the current directory).
+    #[arg(long, value_name = "PATH", requires = "staged")]
+    pub repo: Option<PathBuf>,
     /// Also scan files that .gitignore and .ignore exclude (.keyhoundignore still applies).
     #[arg(long)]
     pub no_ignore: bool,
@@ -94,6 +111,48 @@ pub struct ScanArgs {
     pub max_file_size: String,
     #[command(flatten)]
     pub report: ReportArgs,
+}
+
+#[derive(Args)]
+pub struct GitArgs {
+    /// The repository (default: the one around the current directory).
+    #[arg(long, value_name = "PATH")]
+    pub repo: Option<PathBuf>,
+    /// Scan the commits reachable from HEAD and not from BASE: the lines
+    /// each one adds (a pull request: `origin/main..HEAD`).
+    #[arg(long, value_name = "BASE..HEAD", conflicts_with_all = ["since_commit", "all"])]
+    pub range: Option<String>,
+    /// Shorthand for --range REV..HEAD.
+    #[arg(long, value_name = "REV", conflicts_with = "all")]
+    pub since_commit: Option<String>,
+    /// Scan every commit of every ref, each blob once (the default).
+    #[arg(long)]
+    pub all: bool,
+    /// Skip blobs larger than this (e.g. 500KB, 10MB, 1GB).
+    #[arg(long, value_name = "SIZE", default_value = "10MB")]
+    pub max_file_size: String,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Subcommand)]
+pub enum HookCommand {
+    /// Write keyhound's pre-commit hook into the repository (an existing
+    /// hook is kept and chained, unless --force).
+    Install {
+        /// The repository (default: the one around the current directory).
+        #[arg(long, value_name = "PATH")]
+        repo: Option<PathBuf>,
+        /// Replace an existing pre-commit hook instead of chaining it.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove what `hook install` wrote (and restore a chained hook).
+    Uninstall {
+        /// The repository (default: the one around the current directory).
+        #[arg(long, value_name = "PATH")]
+        repo: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -130,7 +189,10 @@ pub fn run() -> Result<u8> {
         }
     };
     match cli.command {
+        Command::Scan(args) if args.staged => git_cmd::staged(args),
         Command::Scan(args) => scan_cmd::run(args),
+        Command::Git(args) => git_cmd::git(args),
+        Command::Hook(cmd) => hook_cmd::run(cmd),
         Command::Rules(RulesCommand::List { format, config }) => {
             rules_cmd::list(format, config.as_deref())
         }

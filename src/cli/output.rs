@@ -17,6 +17,7 @@ pub fn format(f: FormatArg) -> Format {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,
         FormatArg::Sarif => Format::Sarif,
+        FormatArg::Github => Format::Github,
     }
 }
 
@@ -35,13 +36,19 @@ pub fn use_color(arg: ColorArg, to_file: bool) -> bool {
 
 /// The built-in pack with the config applied.
 pub fn load_rules(explicit: Option<&Path>, root: &Path) -> Result<(RuleSet, Loaded)> {
-    let mut rules = RuleSet::builtin()
-        .context("the built-in rule pack is broken (run `keyhound rules check`)")?;
     let loaded = config::discover(explicit, root)
         .context("cannot load the config; fix the file named above")?;
-    config::apply(&mut rules, &loaded)
-        .context("cannot apply the config; fix the file named above")?;
+    let rules = rules_with(&loaded)?;
     Ok((rules, loaded))
+}
+
+/// The built-in pack with `loaded` applied.
+pub fn rules_with(loaded: &Loaded) -> Result<RuleSet> {
+    let mut rules = RuleSet::builtin()
+        .context("the built-in rule pack is broken (run `keyhound rules check`)")?;
+    config::apply(&mut rules, loaded)
+        .context("cannot apply the config; fix the file named above")?;
+    Ok(rules)
 }
 
 /// Writes the report where asked and returns the exit code.

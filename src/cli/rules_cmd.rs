@@ -27,7 +27,7 @@ pub fn list(format: FormatArg, config: Option<&Path>) -> Result<u8> {
                 )?;
             }
         }
-        FormatArg::Json | FormatArg::Sarif => {
+        FormatArg::Json | FormatArg::Sarif | FormatArg::Github => {
             let list: Vec<_> = rules
                 .rules
                 .iter()

@@ -2,6 +2,7 @@
 //! code scanning. A new format is one file here.
 
 pub mod escape;
+pub mod github;
 pub mod json;
 pub mod sarif;
 pub mod text;
@@ -17,6 +18,8 @@ pub enum Format {
     Text,
     Json,
     Sarif,
+    /// GitHub Actions annotations.
+    Github,
 }
 
 /// Text report options.
@@ -37,6 +40,7 @@ pub fn write(
         Format::Text => text::write(out, outcome, rules, text),
         Format::Json => json::write(out, outcome),
         Format::Sarif => sarif::write(out, outcome, rules),
+        Format::Github => github::write(out, outcome),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Sources: where the bytes come from. Each yields blobs with their origin.
 
 pub mod fs;
+pub mod git;
 
 /// Bytes to scan and how to name them.
 #[derive(Debug, Clone, Copy)]

@@ -1,0 +1,130 @@
+//! `keyhound scan --staged` and `keyhound git`: scans read through libgit2.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use git2::Repository;
+
+use super::output::{emit, rules_with};
+use super::progress::Progress;
+use super::{GitArgs, ReportArgs, ScanArgs};
+use keyhound::config::{self, CONFIG_FILE, Loaded};
+use keyhound::detectors::Engine;
+use keyhound::findings::Reveal;
+use keyhound::scan::{Counters, Output, parse_size};
+use keyhound::scan_git::{ignore_from, scan_changes};
+use keyhound::sources::fs::IGNORE_FILE;
+use keyhound::sources::git::{self, range};
+
+/// The repository's config: `--config`, else `.keyhound.toml` of the work
+/// tree (or of HEAD in a bare repository).
+fn repo_config(repo: &Repository, explicit: Option<&Path>) -> Result<Loaded> {
+    if explicit.is_some() {
+        return config::discover(explicit, &git::root(repo))
+            .context("cannot load the config; fix the file named above");
+    }
+    match git::repo_file(repo, CONFIG_FILE) {
+        None => Ok(Loaded::default()),
+        Some(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            let origin = git::root(repo).join(CONFIG_FILE);
+            config::from_text(&origin.display().to_string(), &text, CONFIG_FILE)
+                .context("cannot load the config; fix the file named above")
+        }
+    }
+}
+
+/// Everything a Git scan needs, set up the same way for every mode.
+struct Setup {
+    repo: Repository,
+    engine: Engine,
+    output: Output,
+    ignore: Option<ignore::gitignore::Gitignore>,
+    max_file_size: u64,
+}
+
+fn setup(repo: Option<&PathBuf>, report: &ReportArgs, max_file_size: &str) -> Result<Setup> {
+    let max_file_size = parse_size(max_file_size).context("bad --max-file-size")?;
+    let path = repo.cloned().unwrap_or_else(|| PathBuf::from("."));
+    let repo = git::open(&path)?;
+    let loaded = repo_config(&repo, report.config.as_deref())?;
+    let engine = Engine::new(rules_with(&loaded)?);
+    let output = Output {
+        reveal: if report.show_secrets {
+            Reveal::Shown
+        } else {
+            Reveal::Redacted
+        },
+        suppressed: loaded.fingerprints(),
+    };
+    let ignore = ignore_from(git::repo_file(&repo, IGNORE_FILE).as_deref());
+    Ok(Setup {
+        repo,
+        engine,
+        output,
+        ignore,
+        max_file_size,
+    })
+}
+
+/// `keyhound scan --staged`.
+pub fn staged(args: ScanArgs) -> Result<u8> {
+    let s = setup(args.repo.as_ref(), &args.report, &args.max_file_size)?;
+    let changes = git::staged::staged(&s.repo).context("cannot read the staged changes")?;
+    let counters = Counters::default();
+    let outcome = scan_changes(
+        &s.engine,
+        &s.repo,
+        &changes,
+        &s.output,
+        s.ignore.as_ref(),
+        s.max_file_size,
+        &counters,
+    );
+    emit(&args.report, &outcome, s.engine.rules())
+}
+
+/// `keyhound git`.
+pub fn git(args: GitArgs) -> Result<u8> {
+    let started = Instant::now();
+    let s = setup(args.repo.as_ref(), &args.report, &args.max_file_size)?;
+    let counters = Arc::new(Counters::default());
+    let progress = Progress::start(counters.clone(), !args.report.no_progress);
+    let outcome = if let Some(spec) = args.range.as_deref().or(args.since_commit.as_deref()) {
+        let range = if args.range.is_some() {
+            range::parse(&s.repo, spec)?
+        } else {
+            range::since(&s.repo, spec)?
+        };
+        let mut changes = Vec::new();
+        for id in range::commits(&s.repo, &range)? {
+            changes.extend(
+                range::changes(&s.repo, id).with_context(|| format!("cannot read commit {id}"))?,
+            );
+        }
+        let mut outcome = scan_changes(
+            &s.engine,
+            &s.repo,
+            &changes,
+            &s.output,
+            s.ignore.as_ref(),
+            s.max_file_size,
+            &counters,
+        );
+        outcome.stats.duration_ms = started.elapsed().as_millis() as u64;
+        outcome
+    } else {
+        keyhound::scan_history::scan_history(
+            &s.engine,
+            &s.repo,
+            &s.output,
+            s.ignore.as_ref(),
+            s.max_file_size,
+            &counters,
+        )?
+    };
+    progress.finish();
+    emit(&args.report, &outcome, s.engine.rules())
+}

@@ -1,0 +1,78 @@
+//! GitHub Actions workflow commands: `::error file=…,line=…::…`, so that
+//! findings show inline on the pull request.
+
+use std::io::{self, Write};
+
+use super::escape::escape;
+use crate::rules::Severity;
+use crate::scan::Outcome;
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "notice",
+    }
+}
+
+/// Escapes a message: `%`, CR and LF as GitHub wants, other controls as
+/// keyhound always does.
+fn data(s: &str) -> String {
+    let s = s
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
+    escape(&s).into_owned()
+}
+
+/// Escapes a property value: also `:` and `,`.
+fn property(s: &str) -> String {
+    data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn write(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
+    for f in &outcome.findings {
+        let mut message = format!("{} ({})", f.description, f.secret);
+        if f.paired == Some(true) {
+            message.push_str(", found with its other half: usable as is");
+        }
+        if let Some(p) = &f.provenance {
+            message.push_str(&format!(
+                ", added in {} by {} on {}",
+                &p.commit[..p.commit.len().min(12)],
+                p.author,
+                p.date
+            ));
+        }
+        writeln!(
+            out,
+            "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            level(f.severity),
+            property(&f.path),
+            f.line,
+            f.column,
+            f.end_line,
+            f.end_column + 1,
+            property(&format!("keyhound: {}", f.rule_id)),
+            data(&message)
+        )?;
+    }
+    writeln!(
+        out,
+        "keyhound: {} finding{}",
+        outcome.findings.len(),
+        if outcome.findings.len() == 1 { "" } else { "s" }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflow_command_escaping() {
+        assert_eq!(data("50%\nnext"), "50%25%0Anext");
+        assert_eq!(property("a:b,c"), "a%3Ab%2Cc");
+        assert_eq!(data("\x1b[31m"), "\\x1b[31m");
+    }
+}

@@ -1,0 +1,183 @@
+//! Git sources, read through libgit2: never the `git` program, never a hook,
+//! filter, fsmonitor or anything else the repository configures.
+//!
+//! - `staged`: what the next commit would contain (the index against HEAD);
+//! - `range`: the commits of a range, each against its parents.
+//!
+//! Both yield [`Change`]s: a blob's content, the lines the change adds, and
+//! where the change comes from.
+
+pub mod dates;
+pub mod history;
+pub mod range;
+pub mod staged;
+
+use std::path::{Path, PathBuf};
+
+use git2::{Delta, DiffDelta, FileMode, Oid, Repository};
+
+use crate::error::{Error, Result};
+use crate::findings::Provenance;
+
+/// Lines added by a change, as sorted, disjoint, inclusive 1-based ranges.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AddedLines {
+    ranges: Vec<(usize, usize)>,
+}
+
+impl AddedLines {
+    /// Every line of the blob is new.
+    pub fn all() -> Self {
+        AddedLines {
+            ranges: vec![(1, usize::MAX)],
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    /// Adds one line (lines come in ascending order from a diff).
+    pub fn push(&mut self, line: usize) {
+        match self.ranges.last_mut() {
+            Some((_, end)) if *end + 1 == line => *end = line,
+            Some((_, end)) if *end >= line => {}
+            _ => self.ranges.push((line, line)),
+        }
+    }
+
+    /// True when any line of `first..=last` was added.
+    pub fn touches(&self, first: usize, last: usize) -> bool {
+        self.ranges.iter().any(|&(s, e)| s <= last && first <= e)
+    }
+
+    /// The lines added in both `self` and `other`.
+    pub fn intersect(&self, other: &AddedLines) -> AddedLines {
+        let mut out = AddedLines::default();
+        for &(a, b) in &self.ranges {
+            for &(c, d) in &other.ranges {
+                let (s, e) = (a.max(c), b.min(d));
+                if s <= e {
+                    out.ranges.push((s, e));
+                }
+            }
+        }
+        out.ranges.sort_unstable();
+        out
+    }
+}
+
+/// A blob to scan, the lines of it to report on, and its origin.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// `/`-separated, relative to the repository root.
+    pub path: String,
+    pub blob: Oid,
+    pub added: AddedLines,
+    pub provenance: Option<Provenance>,
+}
+
+/// Opens the repository at (or above) `path`.
+///
+/// Two libgit2 checks are off. Ownership validation: keyhound only reads,
+/// and CI checkouts are often owned by another user. Strict hash
+/// verification: re-hashing every object read (with SHA-1 collision
+/// detection) took 40% of a full-history scan, and a scanner that only
+/// reads gains nothing from it.
+pub fn open(path: &Path) -> Result<Repository> {
+    // SAFETY: process-wide libgit2 options, set before this process opens
+    // any repository, from the main thread.
+    unsafe {
+        let _ = git2::opts::set_verify_owner_validation(false);
+        // Bounded memory: the parsed-object cache and the mapped pack windows
+        // (by default one window maps a whole pack) otherwise grow to the
+        // size of the repository.
+        let _ = git2::opts::set_cache_max_size(32 << 20);
+        let _ = git2::opts::set_mwindow_size(8 << 20);
+        let _ = git2::opts::set_mwindow_mapped_limit(32 << 20);
+    }
+    git2::opts::strict_hash_verification(false);
+    Repository::discover(path).map_err(|e| Error::Git {
+        message: format!(
+            "cannot open a Git repository at {}: {} (use --repo to point at one)",
+            path.display(),
+            e.message()
+        ),
+    })
+}
+
+/// The root of the work tree, or the Git directory of a bare repository.
+pub fn root(repo: &Repository) -> PathBuf {
+    repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf()
+}
+
+/// A file of the repository's own (`.keyhound.toml`, `.keyhoundignore`):
+/// from the work tree if there is one, else from HEAD's tree.
+pub fn repo_file(repo: &Repository, name: &str) -> Option<Vec<u8>> {
+    if let Some(dir) = repo.workdir() {
+        return std::fs::read(dir.join(name)).ok();
+    }
+    let tree = repo.head().ok()?.peel_to_tree().ok()?;
+    let entry = tree.get_path(Path::new(name)).ok()?;
+    let blob = repo.find_blob(entry.id()).ok()?;
+    Some(blob.content().to_vec())
+}
+
+/// Whether a diff delta is worth scanning: added, modified, renamed, copied
+/// or changed in type, and a regular file (not a submodule, not a symlink).
+pub fn scannable(delta: &DiffDelta<'_>) -> bool {
+    matches!(
+        delta.status(),
+        Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
+    ) && matches!(
+        delta.new_file().mode(),
+        FileMode::Blob | FileMode::BlobExecutable
+    )
+}
+
+/// `/`-separated path of a delta's new side.
+pub fn new_path(delta: &DiffDelta<'_>) -> Option<String> {
+    delta
+        .new_file()
+        .path_bytes()
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+}
+
+/// Who made a commit, and when.
+pub fn provenance(commit: &git2::Commit<'_>) -> Provenance {
+    let author = commit.author();
+    let name = String::from_utf8_lossy(author.name_bytes()).into_owned();
+    let email = String::from_utf8_lossy(author.email_bytes()).into_owned();
+    let when = author.when();
+    Provenance {
+        commit: commit.id().to_string(),
+        author: if email.is_empty() {
+            name
+        } else {
+            format!("{name} <{email}>")
+        },
+        date: dates::rfc3339(when.seconds(), when.offset_minutes()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn added_lines_merge_and_intersect() {
+        let mut a = AddedLines::default();
+        for l in [1, 2, 3, 7, 8] {
+            a.push(l);
+        }
+        assert_eq!(a.ranges, [(1, 3), (7, 8)]);
+        assert!(a.touches(3, 5));
+        assert!(!a.touches(4, 6));
+        let mut b = AddedLines::default();
+        for l in [2, 8, 9] {
+            b.push(l);
+        }
+        assert_eq!(a.intersect(&b).ranges, [(2, 2), (8, 8)]);
+        assert!(AddedLines::all().touches(123_456, 123_456));
+    }
+}
