@@ -111,16 +111,14 @@ pub fn load(path: &Path) -> Result<Loaded> {
 /// `root` if there is one, else nothing.
 pub fn discover(explicit: Option<&Path>, root: &Path) -> Result<Loaded> {
     let candidate = root.join(CONFIG_FILE);
+    // A symlink is not followed out of the scanned tree.
+    let found = std::fs::symlink_metadata(&candidate).is_ok_and(|m| m.is_file());
     let path = match explicit {
         Some(p) => p,
-        None if candidate.is_file() => &candidate,
+        None if found => &candidate,
         None => return Ok(Loaded::default()),
     };
-    let mut loaded = load(path)?;
-    if let Ok(rel) = path.strip_prefix(root) {
-        loaded.self_paths.push(crate::sources::display_path(rel));
-    }
-    Ok(loaded)
+    load(path)
 }
 
 /// Applies a config to the rule set: extra rules, disabled rules, allowlist.

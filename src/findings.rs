@@ -97,13 +97,25 @@ pub fn fingerprint(rule_id: &str, path: &str, secret_digest: &[u8; 32]) -> Strin
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Counts lines lazily: newlines are counted with memchr only up to the
-/// offsets asked for, in ascending order, as in ripgrep's searcher.
+/// Characters in `bytes` as `String::from_utf8_lossy` would show them: each
+/// maximal invalid sequence counts as one (a U+FFFD).
+fn chars(bytes: &[u8]) -> usize {
+    bytes
+        .utf8_chunks()
+        .map(|c| c.valid().chars().count() + usize::from(!c.invalid().is_empty()))
+        .sum()
+}
+
+/// Counts lines and columns lazily: newlines are counted with memchr only
+/// up to the offsets asked for, in ascending order, as in ripgrep's
+/// searcher, and columns only from the last offset on the same line.
 struct LineCounter<'a> {
     data: &'a [u8],
     pos: usize,
     line: usize,
     line_start: usize,
+    /// Characters from `line_start` to `pos`.
+    column: usize,
 }
 
 impl<'a> LineCounter<'a> {
@@ -113,31 +125,32 @@ impl<'a> LineCounter<'a> {
             pos: 0,
             line: 1,
             line_start: 0,
+            column: 0,
         }
     }
 
-    /// Line number and line start of `offset` (offsets must not go backwards).
-    fn locate(&mut self, offset: usize) -> (usize, usize) {
+    /// Line number, line start and 1-based column of `offset`.
+    fn locate(&mut self, offset: usize) -> (usize, usize, usize) {
         let offset = offset.min(self.data.len());
         if offset < self.pos {
-            // Only ever asked for ascending offsets; restart if not.
+            // Asked for ascending offsets only; start over if not.
             *self = LineCounter::new(self.data);
         }
-        for i in memchr::memchr_iter(b'\n', &self.data[self.pos..offset]) {
-            self.line += 1;
-            self.line_start = self.pos + i + 1;
+        let mut from = self.pos;
+        if let Some(nl) = memchr::memrchr(b'\n', &self.data[self.pos..offset]) {
+            self.line += memchr::memchr_iter(b'\n', &self.data[self.pos..offset]).count();
+            self.line_start = self.pos + nl + 1;
+            self.column = 0;
+            from = self.line_start;
         }
+        self.column += chars(&self.data[from..offset]);
         self.pos = offset;
-        (self.line, self.line_start)
+        (self.line, self.line_start, self.column + 1)
     }
 }
 
-/// Character count of a byte slice (invalid bytes count one each).
-fn chars(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
-}
-
-/// Context kept around a secret in snippets (characters).
+/// Context kept around a secret in snippets (characters), and the bytes
+/// read to find them (4 bytes per character at most).
 const SNIPPET_BEFORE: usize = 80;
 const SNIPPET_AFTER: usize = 60;
 
@@ -162,7 +175,45 @@ fn clip_end(s: &str, n: usize) -> String {
     out
 }
 
-/// Builds findings for the matches of one blob (sorted by position).
+/// How a match's secret is displayed.
+fn shown(data: &[u8], m: &Match, reveal: Reveal) -> String {
+    let raw = m.decoded.as_deref().unwrap_or(&data[m.start..m.end]);
+    let text = String::from_utf8_lossy(raw);
+    match reveal {
+        Reveal::Redacted => redact(&text),
+        Reveal::Shown => text.into_owned(),
+    }
+}
+
+/// `data[from..to]` as text, with every secret in it masked: a line can hold
+/// more than one (`Client("key", "secret")`).
+fn masked(data: &[u8], from: usize, to: usize, matches: &[Match], reveal: Reveal) -> String {
+    let mut out = String::new();
+    let mut at = from;
+    let first = matches.partition_point(|m| m.end <= from);
+    for m in matches[first..].iter().take_while(|m| m.start < to) {
+        if m.start > at {
+            out.push_str(&String::from_utf8_lossy(&data[at..m.start]));
+        }
+        out.push_str(&shown(data, m, reveal));
+        at = at.max(m.end);
+    }
+    if at < to {
+        out.push_str(&String::from_utf8_lossy(&data[at..to]));
+    }
+    out
+}
+
+/// Moves `at` forward to the start of a UTF-8 character.
+fn char_boundary(data: &[u8], mut at: usize, limit: usize) -> usize {
+    while at < limit && (data[at] & 0xC0) == 0x80 {
+        at += 1;
+    }
+    at
+}
+
+/// Builds findings for the matches of one blob (sorted by position, their
+/// secrets disjoint).
 pub fn from_matches(
     data: &[u8],
     matches: &[Match],
@@ -176,37 +227,44 @@ pub fn from_matches(
         let rule = &rules[m.rule as usize];
         let raw = m.decoded.as_deref().unwrap_or(&data[m.start..m.end]);
         let secret_digest = digest(raw);
-        let secret_text = String::from_utf8_lossy(raw);
-        let (line, ls) = lines.locate(m.start);
-        let column = chars(&data[ls..m.start]) + 1;
-        let last = m.end - 1;
-        let newlines = memchr::memchr_iter(b'\n', &data[m.start..last]).count();
-        let end_ls = if newlines == 0 {
-            ls
+        let (line, ls, column) = lines.locate(m.start);
+        let newlines = memchr::memchr_iter(b'\n', &data[m.start..m.end - 1]).count();
+        let end_column = if newlines == 0 {
+            column + chars(&data[m.start..m.end]) - 1
         } else {
-            memchr::memrchr(b'\n', &data[..last]).map_or(0, |i| i + 1)
+            let end_ls = memchr::memrchr(b'\n', &data[..m.end - 1]).map_or(0, |i| i + 1);
+            chars(&data[end_ls..m.end])
         };
-        let end_column = chars(&data[end_ls..last]) + 1;
-        let shown = match reveal {
-            Reveal::Redacted => redact(&secret_text),
-            Reveal::Shown => secret_text.to_string(),
-        };
-        let line_end = memchr::memchr(b'\n', &data[m.start..]).map_or(data.len(), |i| m.start + i);
-        let secret_on_line = (m.end.min(line_end)).max(m.start);
-        let before = clip_start(&String::from_utf8_lossy(&data[ls..m.start]), SNIPPET_BEFORE);
+        // The snippet: the secret's first line, other secrets on it masked,
+        // read only near the secret (lines can be megabytes long).
+        let from = char_boundary(
+            data,
+            ls.max(m.start.saturating_sub(4 * SNIPPET_BEFORE)),
+            m.start,
+        );
+        let after_start = m
+            .end
+            .min(m.start + memchr::memchr(b'\n', &data[m.start..m.end]).unwrap_or(m.end - m.start));
+        let window_end = data.len().min(after_start + 4 * SNIPPET_AFTER);
+        let line_end = memchr::memchr(b'\n', &data[after_start..window_end])
+            .map_or(window_end, |j| after_start + j);
+        let before = clip_start(
+            &masked(data, from, m.start, matches, reveal),
+            SNIPPET_BEFORE,
+        );
         let after = clip_end(
-            &String::from_utf8_lossy(&data[secret_on_line..line_end]),
+            &masked(data, after_start, line_end, matches, reveal),
             SNIPPET_AFTER,
         );
         let after = after.trim_end_matches('\r');
-        let shown_on_line = if newlines == 0 {
-            shown.clone()
+        let own = if newlines == 0 {
+            shown(data, m, reveal)
         } else {
-            redact(&secret_text)
+            shown(data, m, Reveal::Redacted)
         };
         let span_start = before.chars().count();
-        let snippet = format!("{before}{shown_on_line}{after}");
-        let snippet_span = (span_start, span_start + shown_on_line.chars().count());
+        let snippet_span = (span_start, span_start + own.chars().count());
+        let snippet = format!("{before}{own}{after}");
         out.push(Finding {
             rule_id: rule.spec.id.clone(),
             description: rule.spec.description.clone(),
@@ -216,7 +274,7 @@ pub fn from_matches(
             column,
             end_line: line + newlines,
             end_column,
-            secret: shown,
+            secret: shown(data, m, reveal),
             fingerprint: fingerprint(&rule.spec.id, path, &secret_digest),
             secret_digest,
             tags: {
@@ -274,30 +332,37 @@ fn venue(f: &Finding) -> Option<&str> {
         .find(|t| !ROLE_TAGS.contains(t))
 }
 
-/// Marks credentials whose other half sits in the same blob: an API key with
-/// its secret key (same service), or an API key with a private key.
+/// Marks credentials whose other half sits in the same blob: an API key
+/// with its secret key (same service), or an exchange API key with a
+/// private key (Binance's Ed25519 and RSA keys, Coinbase's EC keys).
 pub fn mark_pairs(findings: &mut [Finding]) {
-    let roles: Vec<(Option<Role>, Option<String>)> = findings
-        .iter()
-        .map(|f| (role(f), venue(f).map(str::to_string)))
-        .collect();
-    for (i, f) in findings.iter_mut().enumerate() {
-        let (Some(mine), venue) = &roles[i] else {
-            continue;
+    use std::collections::HashSet;
+    let is_exchange = |f: &Finding| f.tags.iter().any(|t| t == "exchange");
+    let mut keys: HashSet<Option<String>> = HashSet::new();
+    let mut secrets: HashSet<Option<String>> = HashSet::new();
+    let (mut private, mut exchange_key) = (false, false);
+    for f in findings.iter() {
+        let v = venue(f).map(str::to_string);
+        match role(f) {
+            Some(Role::Key) => {
+                exchange_key |= is_exchange(f);
+                keys.insert(v);
+            }
+            Some(Role::Secret) => {
+                secrets.insert(v);
+            }
+            Some(Role::PrivateKey) => private = true,
+            None => {}
+        }
+    }
+    for f in findings.iter_mut() {
+        let v = venue(f).map(str::to_string);
+        f.paired = match role(f) {
+            Some(Role::Key) => Some(secrets.contains(&v) || (is_exchange(f) && private)),
+            Some(Role::Secret) => Some(keys.contains(&v)),
+            Some(Role::PrivateKey) => Some(exchange_key),
+            None => None,
         };
-        let paired = roles.iter().enumerate().any(|(j, (other, other_venue))| {
-            j != i
-                && match (mine, other) {
-                    (Role::Key, Some(Role::Secret)) | (Role::Secret, Some(Role::Key)) => {
-                        venue == other_venue
-                    }
-                    (Role::Key, Some(Role::PrivateKey)) | (Role::PrivateKey, Some(Role::Key)) => {
-                        true
-                    }
-                    _ => false,
-                }
-        });
-        f.paired = Some(paired);
     }
 }
 
@@ -316,13 +381,24 @@ mod tests {
     }
 
     #[test]
-    fn line_counter_counts_only_forward() {
-        let data = b"a\nbb\nccc\n";
+    fn line_counter_counts_lines_and_columns_forward() {
+        let data = "a\nbé x\nccc\n".as_bytes();
         let mut c = LineCounter::new(data);
-        assert_eq!(c.locate(0), (1, 0));
-        assert_eq!(c.locate(3), (2, 2));
-        assert_eq!(c.locate(6), (3, 5));
-        assert_eq!(c.locate(1), (1, 0));
+        assert_eq!(c.locate(0), (1, 0, 1));
+        assert_eq!(c.locate(3), (2, 2, 2));
+        assert_eq!(c.locate(6), (2, 2, 4));
+        assert_eq!(c.locate(9), (3, 8, 2));
+        assert_eq!(c.locate(1), (1, 0, 2));
+    }
+
+    #[test]
+    fn invalid_utf8_counts_like_the_lossy_text() {
+        assert_eq!(chars(b"\x80\x80\x80 t"), 5);
+        assert_eq!(chars("é".as_bytes()), 1);
+        assert_eq!(
+            String::from_utf8_lossy(b"\x80\x80\x80 t").chars().count(),
+            5
+        );
     }
 
     #[test]

@@ -12,7 +12,12 @@ fn main() -> ExitCode {
             if cli::is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("keyhound: error: {err:#}");
+            // Errors can quote a scanned repository's config: escape them.
+            let message = format!("{err:#}");
+            eprintln!(
+                "keyhound: error: {}",
+                keyhound::reports::escape::escape(&message)
+            );
             ExitCode::from(cli::EXIT_ERROR)
         }
     }

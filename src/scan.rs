@@ -121,6 +121,13 @@ pub fn scan_paths(
         let shared = &shared;
         move |item: Item<'_>| match item {
             Item::Blob(blob) => {
+                // Allowlisted paths (the config file in use, for one) are not scans.
+                if engine.path_allowed(PathForms {
+                    display: blob.display,
+                    relative: blob.relative,
+                }) {
+                    return;
+                }
                 counters.files.fetch_add(1, Ordering::Relaxed);
                 counters
                     .bytes

@@ -22,8 +22,7 @@ use keyhound::sources::git::{self, range};
 /// tree (or of HEAD in a bare repository).
 fn repo_config(repo: &Repository, explicit: Option<&Path>) -> Result<Loaded> {
     if explicit.is_some() {
-        return config::discover(explicit, &git::root(repo))
-            .context("cannot load the config; fix the file named above");
+        return config::discover(explicit, &git::root(repo)).context("cannot load the config");
     }
     match git::repo_file(repo, CONFIG_FILE) {
         None => Ok(Loaded::default()),
@@ -31,7 +30,7 @@ fn repo_config(repo: &Repository, explicit: Option<&Path>) -> Result<Loaded> {
             let text = String::from_utf8_lossy(&bytes);
             let origin = git::root(repo).join(CONFIG_FILE);
             config::from_text(&origin.display().to_string(), &text, CONFIG_FILE)
-                .context("cannot load the config; fix the file named above")
+                .context("cannot load the config")
         }
     }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::{ColorArg, EXIT_CLEAN, FormatArg, ReportArgs};
+use super::{ColorArg, EXIT_CLEAN, EXIT_ERROR, FormatArg, ReportArgs};
 use keyhound::config::{self, Loaded};
 use keyhound::reports::{self, Format, TextOptions};
 use keyhound::rules::RuleSet;
@@ -36,8 +36,7 @@ pub fn use_color(arg: ColorArg, to_file: bool) -> bool {
 
 /// The built-in pack with the config applied.
 pub fn load_rules(explicit: Option<&Path>, root: &Path) -> Result<(RuleSet, Loaded)> {
-    let loaded = config::discover(explicit, root)
-        .context("cannot load the config; fix the file named above")?;
+    let loaded = config::discover(explicit, root).context("cannot load the config")?;
     let rules = rules_with(&loaded)?;
     Ok((rules, loaded))
 }
@@ -46,38 +45,54 @@ pub fn load_rules(explicit: Option<&Path>, root: &Path) -> Result<(RuleSet, Load
 pub fn rules_with(loaded: &Loaded) -> Result<RuleSet> {
     let mut rules = RuleSet::builtin()
         .context("the built-in rule pack is broken (run `keyhound rules check`)")?;
-    config::apply(&mut rules, loaded)
-        .context("cannot apply the config; fix the file named above")?;
+    config::apply(&mut rules, loaded).context("cannot apply the config")?;
     Ok(rules)
 }
 
 /// Writes the report where asked and returns the exit code.
 pub fn emit(args: &ReportArgs, outcome: &Outcome, rules: &RuleSet) -> Result<u8> {
+    // The exit code is settled before writing: a reader that stops early
+    // (`keyhound scan | head`) must not turn findings into success.
+    let code = if !outcome.findings.is_empty() {
+        args.exit_code
+    } else if outcome.stats.errors > 0 {
+        EXIT_ERROR
+    } else {
+        EXIT_CLEAN
+    };
     let text = TextOptions {
         color: use_color(args.color, args.output.is_some()),
     };
-    match &args.output {
+    let written = match &args.output {
         Some(path) => {
             let file = File::create(path)
                 .with_context(|| format!("cannot write the report to {}", path.display()))?;
             let mut w = BufWriter::new(file);
-            reports::write(&mut w, format(args.format), outcome, rules, text)?;
-            w.flush()
-                .with_context(|| format!("cannot write the report to {}", path.display()))?;
+            reports::write(&mut w, format(args.format), outcome, rules, text)
+                .and_then(|()| w.flush())
+                .with_context(|| format!("cannot write the report to {}", path.display()))
         }
         None => {
             let stdout = io::stdout();
             let mut w = BufWriter::new(stdout.lock());
-            reports::write(&mut w, format(args.format), outcome, rules, text)?;
-            w.flush()?;
+            reports::write(&mut w, format(args.format), outcome, rules, text)
+                .and_then(|()| w.flush())
+                .map_err(anyhow::Error::from)
         }
+    };
+    match written {
+        Err(e) if super::is_broken_pipe(&e) => return Ok(code),
+        other => other?,
     }
     print_notes(&outcome.notes);
-    Ok(if outcome.findings.is_empty() {
-        EXIT_CLEAN
-    } else {
-        args.exit_code
-    })
+    if outcome.findings.is_empty() && outcome.stats.errors > 0 {
+        eprintln!(
+            "keyhound: error: {} item{} could not be read (see the notes above): the scan is incomplete",
+            outcome.stats.errors,
+            if outcome.stats.errors == 1 { "" } else { "s" }
+        );
+    }
+    Ok(code)
 }
 
 /// Skipped files and read errors, on stderr, at most a screenful.

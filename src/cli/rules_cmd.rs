@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::output::load_rules;
 use super::{EXIT_CLEAN, EXIT_ERROR, FormatArg};
+use keyhound::reports::escape::escape;
 use keyhound::rules::check::check as check_rules;
 
 pub fn list(format: FormatArg, config: Option<&Path>) -> Result<u8> {
@@ -21,9 +22,9 @@ pub fn list(format: FormatArg, config: Option<&Path>) -> Result<u8> {
                 writeln!(
                     out,
                     "{:width$}  {:8}  {}",
-                    r.id(),
+                    escape(r.id()),
                     r.spec.severity.as_str(),
-                    r.spec.description
+                    escape(&r.spec.description)
                 )?;
             }
         }
@@ -53,7 +54,7 @@ pub fn check(config: Option<&Path>) -> Result<u8> {
     let (rules, _) = load_rules(config, Path::new("."))?;
     let report = check_rules(&rules);
     for p in &report.problems {
-        eprintln!("keyhound: rules check: {p}");
+        eprintln!("keyhound: rules check: {}", escape(p));
     }
     println!(
         "{} rules, {} examples, {} negative examples: {}",

@@ -1,7 +1,7 @@
 //! `keyhound scan`: directories, files and standard input.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -20,13 +20,13 @@ use keyhound::sources::{Blob, is_binary};
 const STDIN_NAME: &str = "<stdin>";
 
 /// Where `.keyhound.toml` is looked for: the first directory argument, or
-/// the directory of the first file argument, or the current directory.
+/// the current directory when only files (or standard input) are given.
 fn config_root(paths: &[PathBuf]) -> PathBuf {
-    match paths.iter().find(|p| p.as_os_str() != "-") {
-        Some(p) if p.is_dir() => p.clone(),
-        Some(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
-        None => PathBuf::from("."),
-    }
+    paths
+        .iter()
+        .find(|p| p.as_os_str() != "-" && p.is_dir())
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 pub fn run(args: ScanArgs) -> Result<u8> {
@@ -91,7 +91,7 @@ fn scan_stdin(
     let mut data = Vec::new();
     std::io::stdin()
         .lock()
-        .take(max + 1)
+        .take(max.saturating_add(1))
         .read_to_end(&mut data)
         .context("cannot read standard input")?;
     if data.len() as u64 > max {

@@ -4,10 +4,9 @@
 
 pub mod checks;
 mod decode;
+mod facts;
 pub mod names;
 pub mod windows;
-
-use memchr::memmem;
 
 use crate::prefilter::{Hits, Prefilter};
 use crate::rules::{Rule, RuleSet};
@@ -124,7 +123,7 @@ impl Engine {
         } else {
             self.prefilter.scan(data, &mut scratch.hits);
         }
-        let mut armour = Armour::default();
+        let mut facts = facts::BlobFacts::default();
         let whole = [Window {
             start: 0,
             end: data.len(),
@@ -161,7 +160,7 @@ impl Engine {
                 } else {
                     &whole
                 };
-                self.search(r, rule, data, wins, &mut armour, &mut found);
+                self.search(r, rule, data, wins, &mut facts, &mut found);
             }
         }
         if depth == 0 && !exhaustive {
@@ -176,7 +175,7 @@ impl Engine {
         rule: &Rule,
         data: &[u8],
         wins: &[Window],
-        armour: &mut Armour,
+        facts: &mut facts::BlobFacts,
         out: &mut Vec<Match>,
     ) {
         let compiled = rule.compiled();
@@ -206,9 +205,7 @@ impl Engine {
                 .map(|(s, e)| (base + s, base + e))
                 .or_else(|| names::assigned_name(data, candidate.start));
             // Windows are merged, so no text is reached twice.
-            if self.accepts(rule, data, &candidate, name)
-                && !armour.hides(rule, data, candidate.start)
-            {
+            if self.accepts(rule, data, &candidate, name, facts) {
                 out.push(candidate);
             }
             e
@@ -216,11 +213,21 @@ impl Engine {
     }
 
     /// Value checks, allowlists, context and inline allows.
-    fn accepts(&self, rule: &Rule, data: &[u8], m: &Match, name: Option<(usize, usize)>) -> bool {
+    fn accepts(
+        &self,
+        rule: &Rule,
+        data: &[u8],
+        m: &Match,
+        name: Option<(usize, usize)>,
+        facts: &mut facts::BlobFacts,
+    ) -> bool {
         let spec = &rule.spec;
         let compiled = rule.compiled();
         let secret = &data[m.start..m.end];
-        if secret.len() < SHORT_SECRET && checks::has_sequence(secret, 7) {
+        // Runs of `A`s are zero bytes in a key's DER or SSH encoding, not
+        // a placeholder: the check is for short, flat secrets.
+        let structured = spec.tags.iter().any(|t| t == "private-key");
+        if !structured && secret.len() < SHORT_SECRET && checks::has_sequence(secret, 7) {
             return false;
         }
         if let Some(min) = spec.min_entropy
@@ -246,14 +253,19 @@ impl Engine {
                 return false;
             }
         }
-        let ls = line_start(data, m.start);
-        let prefix = &data[ls.max(m.start.saturating_sub(200))..m.start];
+        // The text just before the secret on its line (200 bytes at most).
+        let lo = m.start.saturating_sub(200);
+        let ls = memchr::memrchr(b'\n', &data[lo..m.start]).map_or(lo, |i| lo + i + 1);
+        let prefix = &data[ls..m.start];
         if compiled.allowlist.allows_prefix(prefix) || global.allows_prefix(prefix) {
             return false;
         }
-        let first = line_start(data, m.match_start.min(m.start));
-        let last = line_end(data, m.match_end.max(m.end).saturating_sub(1).max(m.start));
-        if memmem::find(&data[first..last], INLINE_ALLOW).is_some() {
+        let first = m.match_start.min(m.start);
+        let last = m.match_end.max(m.end);
+        if facts.inline_allowed(data, first, last) {
+            return false;
+        }
+        if !rule.spec.tags.iter().any(|t| t == "private-key") && facts.in_armour(data, m.start) {
             return false;
         }
         if let Some((patterns, lines)) = &compiled.context {
@@ -272,50 +284,23 @@ impl Engine {
     }
 }
 
-/// PEM armour blocks (`-----BEGIN X-----` to `-----END X-----`) of a blob,
-/// found on first need. Inside a public key, a certificate or any other
-/// armoured body, only private-key rules may report: a 64-character line of
-/// a certificate is not a Binance key.
-#[derive(Debug, Default)]
-struct Armour {
-    blocks: Option<Vec<(usize, usize)>>,
-}
-
-impl Armour {
-    fn hides(&mut self, rule: &Rule, data: &[u8], at: usize) -> bool {
-        if rule.spec.tags.iter().any(|t| t == "private-key") {
-            return false;
-        }
-        let blocks = self.blocks.get_or_insert_with(|| {
-            let mut blocks = Vec::new();
-            let mut from = 0;
-            while let Some(b) = memmem::find(&data[from..], b"-----BEGIN ") {
-                let begin = from + b;
-                let Some(e) = memmem::find(&data[begin..], b"-----END ") else {
-                    break;
-                };
-                let end = begin + e;
-                blocks.push((begin, end));
-                from = end + 1;
-            }
-            blocks
-        });
-        blocks.iter().any(|&(b, e)| b < at && at < e)
-    }
-}
-
 /// Keeps, of matches whose secrets overlap, the one whose rule comes first.
 fn resolve_overlaps(mut found: Vec<Match>) -> Vec<Match> {
     if found.len() < 2 {
         return found;
     }
     found.sort_by_key(|m| (m.rule, m.start, m.end));
-    let mut kept: Vec<Match> = Vec::with_capacity(found.len());
+    // Kept secrets are disjoint: by start, only the one starting last before
+    // a candidate's end can overlap it.
+    let mut kept: std::collections::BTreeMap<usize, Match> = std::collections::BTreeMap::new();
     for m in found {
-        if !kept.iter().any(|k| k.start < m.end && m.start < k.end) {
-            kept.push(m);
+        let clash = kept
+            .range(..m.end)
+            .next_back()
+            .is_some_and(|(_, k)| k.end > m.start);
+        if !clash {
+            kept.insert(m.start, m);
         }
     }
-    kept.sort_by_key(|m| (m.start, m.end, m.rule));
-    kept
+    kept.into_values().collect()
 }

@@ -35,7 +35,9 @@ fn is_name_byte(b: u8) -> bool {
 /// in a header map. For `value:` entries (Kubernetes env lists, .NET
 /// `<add key="…" value="…"/>`) it is the sibling `name`/`key`.
 pub fn assigned_name(data: &[u8], start: usize) -> Option<(usize, usize)> {
-    let ls = line_start(data, start);
+    // A name sits at most 16 + 100 bytes back: do not read more of a long line.
+    let lo = start.saturating_sub(160);
+    let ls = memchr::memrchr(b'\n', &data[lo..start]).map_or(lo, |i| lo + i + 1);
     let mut i = start;
     let mut skipped = 0;
     while i > ls && skipped < 16 && is_separator(data[i - 1]) {

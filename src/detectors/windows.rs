@@ -48,7 +48,9 @@ pub fn lines_forward(data: &[u8], mut end: usize, n: usize) -> usize {
 }
 
 /// Merged windows of `lines` lines around each offset (ascending), each
-/// searchable `max_lines - 1` lines further.
+/// searchable `max_lines - 1` lines further. Linear in the data however
+/// dense the offsets: a hit inside the current window only moves its end,
+/// by as many lines as separate it from the previous hit.
 pub fn windows(
     data: &[u8],
     offsets: &[usize],
@@ -57,14 +59,24 @@ pub fn windows(
     out: &mut Vec<Window>,
 ) {
     out.clear();
-    let mut last_line_end = None;
+    // End of the line of the last hit, and of the window it opened.
+    let mut last_hit_end: Option<usize> = None;
     for &off in offsets {
-        // Hits on a line already covered add nothing when windows are symmetric.
-        if last_line_end.is_some_and(|e| off <= e) {
+        if last_hit_end.is_some_and(|e| off <= e) {
             continue;
         }
         let le = line_end(data, off);
-        last_line_end = Some(le);
+        if let (Some(prev), Some(w)) = (last_hit_end, out.last_mut())
+            && line_start(data, off) <= w.end + 1
+        {
+            // Inside (or touching) the current window: its end moves as
+            // many lines down as this hit is below the previous one.
+            let delta = memchr::memchr_iter(b'\n', &data[prev..le]).count();
+            w.end = lines_forward(data, w.end, delta);
+            last_hit_end = Some(le);
+            continue;
+        }
+        last_hit_end = Some(le);
         let start = lines_back(data, line_start(data, off), lines);
         let end = lines_forward(data, le, lines);
         match out.last_mut() {
@@ -130,6 +142,42 @@ mod tests {
         assert_eq!(out.len(), 2);
         assert_eq!(out[0].start, 0);
         assert_eq!(&data[out[0].start..out[0].end], b"k\nx\nk\nx");
+    }
+
+    #[test]
+    fn dense_hits_give_the_same_windows_as_one_by_one() {
+        // Every line a hit, then a gap, then more hits.
+        let mut text = String::new();
+        for i in 0..50 {
+            text.push_str(if !(20..35).contains(&i) { "kw\n" } else { "x\n" });
+        }
+        let data = text.as_bytes();
+        let offsets: Vec<usize> = (0..50)
+            .filter(|i| *i < 20 || *i >= 35)
+            .map(|i| i * 3)
+            .collect();
+        for lines in [0, 1, 3, 10] {
+            let mut fast = Vec::new();
+            windows(data, &offsets, lines, 2, &mut fast);
+            // Reference: one window per hit, merged.
+            let mut slow: Vec<Window> = Vec::new();
+            for &off in &offsets {
+                let start = lines_back(data, line_start(data, off), lines);
+                let end = lines_forward(data, line_end(data, off), lines);
+                match slow.last_mut() {
+                    Some(w) if start <= w.end + 1 => w.end = w.end.max(end),
+                    _ => slow.push(Window {
+                        start,
+                        end,
+                        search_end: end,
+                    }),
+                }
+            }
+            for w in slow.iter_mut() {
+                w.search_end = lines_forward(data, w.end, 1);
+            }
+            assert_eq!(fast, slow, "window of {lines} lines");
+        }
     }
 
     #[test]

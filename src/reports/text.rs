@@ -61,12 +61,19 @@ fn what(f: &Finding) -> String {
 }
 
 fn write_finding(out: &mut dyn Write, f: &Finding, p: &Paint) -> io::Result<()> {
-    let location = format!("{}:{}:{}", escape(&f.path), f.line, f.column);
+    // A line that starts with `::` is a GitHub Actions workflow command.
+    let path = escape(&f.path);
+    let path = if path.starts_with("::") {
+        format!("./{path}")
+    } else {
+        path.into_owned()
+    };
+    let location = format!("{path}:{}:{}", f.line, f.column);
     writeln!(
         out,
         "{}: {} [{}]",
         p.wrap("1", &location),
-        p.wrap("36", &f.rule_id),
+        p.wrap("36", &escape(&f.rule_id)),
         p.severity(f.severity)
     )?;
     writeln!(out, "  {}", escape(&what(f)))?;
@@ -194,8 +201,8 @@ fn write_next_steps(
             writeln!(
                 out,
                 "{} {}",
-                p.wrap("1", &format!("{}:", f.rule_id)),
-                text.trim()
+                p.wrap("1", &format!("{}:", escape(&f.rule_id))),
+                escape(text.trim())
             )?;
         }
     }

@@ -225,11 +225,6 @@ impl Rule {
         self.spec.max_lines.unwrap_or(DEFAULT_MAX_LINES).max(1)
     }
 
-    /// The expanded regexes, as searched.
-    pub fn patterns(&self) -> &[String] {
-        &self.patterns
-    }
-
     /// Compiles everything the rule needs, reporting the first problem.
     pub fn try_compile(&self) -> Result<Compiled> {
         let err = |message: String| Error::Rule {

@@ -96,15 +96,6 @@ pub struct AllowlistSpec {
 }
 
 impl AllowlistSpec {
-    pub fn is_empty(&self) -> bool {
-        self.regexes.is_empty()
-            && self.stopwords.is_empty()
-            && self.paths.is_empty()
-            && self.names.is_empty()
-            && self.prefixes.is_empty()
-            && self.secrets.is_empty()
-    }
-
     /// Adds everything of `other` to `self`.
     pub fn extend(&mut self, other: &AllowlistSpec) {
         self.regexes.extend(other.regexes.iter().cloned());

@@ -124,7 +124,8 @@ pub fn read_file(path: &Path, max: u64, buf: &mut Vec<u8>) -> std::io::Result<Op
         return Ok(Some(Skip::Binary));
     }
     // Read at most one byte past the limit: a file may grow while we read.
-    f.take(max + 1 - buf.len() as u64).read_to_end(buf)?;
+    f.take(max.saturating_add(1).saturating_sub(buf.len() as u64))
+        .read_to_end(buf)?;
     if buf.len() as u64 > max {
         return Ok(Some(Skip::TooLarge(buf.len() as u64)));
     }

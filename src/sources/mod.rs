@@ -51,10 +51,16 @@ pub fn display_path(p: &std::path::Path) -> String {
         t = rest.trim_start_matches('/');
     }
     if t.is_empty() {
-        ".".to_string()
-    } else {
-        t.to_string()
+        return ".".to_string();
     }
+    // `src//x` (an argument given as `src/`) reads as `src/x`.
+    let mut out = String::with_capacity(t.len());
+    for c in t.chars() {
+        if !(c == '/' && out.ends_with('/')) {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -68,6 +74,7 @@ mod tests {
         assert_eq!(display_path(Path::new("src/main.rs")), "src/main.rs");
         assert_eq!(display_path(Path::new(".env")), ".env");
         assert_eq!(display_path(Path::new("/abs/x")), "/abs/x");
+        assert_eq!(display_path(Path::new("src//x.env")), "src/x.env");
     }
 
     #[test]

@@ -1,0 +1,185 @@
+//! One test per problem found in review, named after what broke.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn text_snippet_masks_every_secret_on_the_line() {
+    // Broke: the API key's snippet showed the secret key after it in clear.
+    let (k, s) = (binance_key("mask-k"), binance_key("mask-s"));
+    let dir = tree(&[(
+        "bot.py",
+        &format!("from binance.client import Client\nclient = Client(\"{k}\", \"{s}\")\n"),
+    )]);
+    let out = stdout(&run(dir.path(), &["scan"]));
+    assert!(!out.contains(&k[4..]) && !out.contains(&s[4..]), "{out}");
+    assert!(
+        out.contains(&format!("Client(\"{}…\", \"{}…\")", &k[..4], &s[..4])),
+        "{out}"
+    );
+}
+
+#[test]
+fn config_text_is_escaped_before_the_terminal() {
+    // Broke: a scanned repository's remediation text reached the terminal raw.
+    let cfg = "[[rule]]\nid = \"evil\"\ndescription = \"x\\u001b[2J\"\nseverity = \"low\"\nkeywords = [\"evil_\"]\nregex = 'evil_(?P<secret>[a-z0-9]{20})'\nremediation = \"\\u001b]0;pwned\\u0007\"\n";
+    let dir = tree(&[
+        (".keyhound.toml", cfg),
+        ("a.txt", "evil_q3kz8w1mdl0x7c2vb9n4\n"),
+    ]);
+    let o = run(dir.path(), &["scan"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        !stdout(&o).contains('\x1b') && !stdout(&o).contains('\x07'),
+        "{:?}",
+        stdout(&o)
+    );
+    let bad = tree(&[(".keyhound.toml", "disabled-rules = [\"\\u001b[31mRED\"]\n")]);
+    let o = run(bad.path(), &["scan"]);
+    assert_eq!(code(&o), 2);
+    assert!(!stderr(&o).contains('\x1b'), "{:?}", stderr(&o));
+}
+
+#[test]
+fn a_path_cannot_start_a_workflow_command() {
+    // Broke: a file named `::error …` printed a GitHub Actions command.
+    let dir = tree(&[(
+        "::warning title=ok::all clear",
+        &format!("BINANCE_API_KEY={}\n", binance_key("wf")),
+    )]);
+    let out = stdout(&run(dir.path(), &["scan", "."]));
+    assert!(out.lines().all(|l| !l.starts_with("::")), "{out}");
+}
+
+#[test]
+fn code_between_pem_header_constants_is_scanned() {
+    // Broke: everything between `-----BEGIN` and `-----END` anywhere in a
+    // file was treated as a key body.
+    let text = format!(
+        "from binance.spot import Spot\nPEM_HEADER = \"-----BEGIN PUBLIC KEY-----\"\nAPI_KEY = \"{}\"\nPEM_FOOTER = \"-----END PUBLIC KEY-----\"\n",
+        binance_key("between")
+    );
+    let dir = tree(&[("sign.py", &text)]);
+    let (_, doc) = scan_json(dir.path(), &[]);
+    assert_eq!(
+        summary(&doc),
+        [("sign.py".to_string(), 3, "binance-api-key".to_string())]
+    );
+}
+
+#[test]
+fn an_aws_key_id_is_not_paired_with_an_ssh_key() {
+    // Broke: any API key was "paired" with any private key.
+    let body = Fake::from_str_seed("ssh").string(
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+        70,
+    );
+    let text = format!(
+        "aws_access_key_id = AKIA{}\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n{body}\n{body}\n-----END OPENSSH PRIVATE KEY-----\n",
+        Fake::from_str_seed("akia").string(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
+    );
+    let dir = tree(&[("mixed.txt", &text)]);
+    let (_, doc) = scan_json(dir.path(), &[]);
+    let f = findings(&doc);
+    assert_eq!(f.len(), 2, "{doc:#}");
+    assert!(f.iter().all(|f| f["paired"] != true), "{doc:#}");
+}
+
+#[test]
+fn a_closed_pipe_keeps_the_findings_exit_code() {
+    // Broke: `keyhound scan | head -1` exited 0 with findings.
+    let mut files = Vec::new();
+    for i in 0..300 {
+        files.push((
+            format!("f{i}.env"),
+            format!("BINANCE_API_KEY={}\n", binance_key(&format!("pipe{i}"))),
+        ));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let dir = tree(&refs);
+    let mut child = std::process::Command::new(bin())
+        .args(["scan", "."])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+}
+
+#[test]
+fn a_huge_max_file_size_does_not_overflow() {
+    // Broke: `take(max + 1)` wrapped to zero and stdin was scanned empty.
+    let dir = tree(&[]);
+    let line = format!("BINANCE_API_SECRET={}\n", binance_key("huge"));
+    let o = run_stdin(
+        dir.path(),
+        &["scan", "-", "--max-file-size", "18446744073709551615"],
+        Some(line.as_bytes()),
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+}
+
+#[test]
+fn end_column_of_a_multibyte_last_character() {
+    // Broke: end_column counted the last character's bytes.
+    let dir = tree(&[(
+        "db.env",
+        "DATABASE_URL=postgres://trader:Kx9q7Wz2Lp4é@db.internal/bot\n",
+    )]);
+    let (_, doc) = scan_json(dir.path(), &[]);
+    let f = &findings(&doc)[0];
+    assert_eq!(
+        (f["column"].as_u64(), f["end_column"].as_u64()),
+        (Some(32), Some(43)),
+        "{doc:#}"
+    );
+}
+
+#[test]
+fn another_roots_config_file_is_scanned() {
+    // Broke: the config in use excluded every `.keyhound.toml` by name.
+    let leak = format!("# token = ghp_{}\n", Fake::from_str_seed("b-cfg").alnum(36));
+    let dir = tree(&[
+        ("a/.keyhound.toml", "disabled-rules = []\n"),
+        ("b/.keyhound.toml", &leak),
+    ]);
+    let (_, doc) = scan_json(dir.path(), &["a", "b"]);
+    assert_eq!(
+        summary(&doc),
+        [(
+            "b/.keyhound.toml".to_string(),
+            1,
+            "github-token".to_string()
+        )]
+    );
+}
+
+#[test]
+fn config_of_the_current_directory_applies_to_file_arguments() {
+    // Broke: `keyhound scan src/a.env` looked for the config in `src/`.
+    let dir = tree(&[
+        (
+            "src/a.env",
+            &format!("BINANCE_API_KEY={}\n", binance_key("cwd")),
+        ),
+        (".keyhound.toml", "[allowlist]\npaths = [\"src/*.env\"]\n"),
+    ]);
+    let (code, _) = scan_json(dir.path(), &["src/a.env"]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn double_slashes_are_not_reported() {
+    let dir = tree(&[(
+        "src/a.env",
+        &format!("BINANCE_API_KEY={}\n", binance_key("slash")),
+    )]);
+    let (_, doc) = scan_json(dir.path(), &["src//"]);
+    assert_eq!(findings(&doc)[0]["path"], "src/a.env");
+}
