@@ -133,17 +133,31 @@ pub fn apply(rules: &mut RuleSet, loaded: &Loaded) -> Result<()> {
         rules.add_rule(spec.clone(), &origin, true)?;
     }
     let a = &c.allowlist;
-    let mut spec = rules.allowlist_spec.clone();
-    let own = loaded.self_paths.iter().map(|p| globset::escape(p));
-    spec.extend(&AllowlistSpec {
+    let own: Vec<String> = loaded
+        .self_paths
+        .iter()
+        .map(|p| globset::escape(p))
+        .collect();
+    let extra = AllowlistSpec {
         regexes: a.regexes.clone(),
         stopwords: a.stopwords.clone(),
         paths: a.paths.iter().cloned().chain(own).collect(),
         names: a.names.clone(),
         prefixes: Vec::new(),
         secrets: a.secrets.clone(),
-    });
-    rules.set_allowlist(spec, &origin)
+    };
+    if extra.regexes.is_empty()
+        && extra.stopwords.is_empty()
+        && extra.paths.is_empty()
+        && extra.names.is_empty()
+        && extra.secrets.is_empty()
+    {
+        return Ok(());
+    }
+    let mut spec = rules.allowlist_spec.clone();
+    spec.extend(&extra);
+    // The user's regexes are checked now, so that a typo stops the scan.
+    rules.set_allowlist(spec, &origin, !(a.regexes.is_empty() && a.names.is_empty()))
 }
 
 #[cfg(test)]

@@ -60,8 +60,11 @@ impl Hits {
 }
 
 impl Prefilter {
-    /// `owners[i]` are the keywords of rule (or decoder) `i`.
-    pub fn new(owners: &[&[String]]) -> Self {
+    /// `owners[i]` are the keywords of rule (or decoder) `i`. `small` builds
+    /// an automaton that is quick to build rather than quick to run: for a
+    /// pre-commit scan of a few kilobytes, building the DFA would cost more
+    /// than the search.
+    pub fn new(owners: &[&[String]], small: bool) -> Self {
         let mut keywords: Vec<Vec<u8>> = Vec::new();
         let mut pattern_rules: Vec<Vec<u32>> = Vec::new();
         let mut unconditional = Vec::new();
@@ -106,7 +109,11 @@ impl Prefilter {
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::LeftmostLongest)
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .kind(Some(if small {
+                    aho_corasick::AhoCorasickKind::ContiguousNFA
+                } else {
+                    aho_corasick::AhoCorasickKind::DFA
+                }))
                 .build(&keywords)
                 .expect("keyword automaton builds")
         });

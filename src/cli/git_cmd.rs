@@ -44,12 +44,22 @@ struct Setup {
     max_file_size: u64,
 }
 
-fn setup(repo: Option<&PathBuf>, report: &ReportArgs, max_file_size: &str) -> Result<Setup> {
+fn setup(
+    repo: Option<&PathBuf>,
+    report: &ReportArgs,
+    max_file_size: &str,
+    small: bool,
+) -> Result<Setup> {
     let max_file_size = parse_size(max_file_size).context("bad --max-file-size")?;
     let path = repo.cloned().unwrap_or_else(|| PathBuf::from("."));
     let repo = git::open(&path)?;
     let loaded = repo_config(&repo, report.config.as_deref())?;
-    let engine = Engine::new(rules_with(&loaded)?);
+    let rules = rules_with(&loaded)?;
+    let engine = if small {
+        Engine::for_small_inputs(rules)
+    } else {
+        Engine::new(rules)
+    };
     let output = Output {
         reveal: if report.show_secrets {
             Reveal::Shown
@@ -70,7 +80,7 @@ fn setup(repo: Option<&PathBuf>, report: &ReportArgs, max_file_size: &str) -> Re
 
 /// `keyhound scan --staged`.
 pub fn staged(args: ScanArgs) -> Result<u8> {
-    let s = setup(args.repo.as_ref(), &args.report, &args.max_file_size)?;
+    let s = setup(args.repo.as_ref(), &args.report, &args.max_file_size, true)?;
     let changes = git::staged::staged(&s.repo).context("cannot read the staged changes")?;
     let counters = Counters::default();
     let outcome = scan_changes(
@@ -88,7 +98,13 @@ pub fn staged(args: ScanArgs) -> Result<u8> {
 /// `keyhound git`.
 pub fn git(args: GitArgs) -> Result<u8> {
     let started = Instant::now();
-    let s = setup(args.repo.as_ref(), &args.report, &args.max_file_size)?;
+    let ranged = args.range.is_some() || args.since_commit.is_some();
+    let s = setup(
+        args.repo.as_ref(),
+        &args.report,
+        &args.max_file_size,
+        ranged,
+    )?;
     let counters = Arc::new(Counters::default());
     let progress = Progress::start(counters.clone(), !args.report.no_progress);
     let outcome = if let Some(spec) = args.range.as_deref().or(args.since_commit.as_deref()) {

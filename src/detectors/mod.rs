@@ -58,14 +58,24 @@ pub struct PathForms<'a> {
 }
 
 impl Engine {
+    /// An engine for large inputs (directory trees, histories).
     pub fn new(rules: RuleSet) -> Self {
+        Self::build(rules, false)
+    }
+
+    /// An engine that starts faster, for small inputs (staged changes).
+    pub fn for_small_inputs(rules: RuleSet) -> Self {
+        Self::build(rules, true)
+    }
+
+    fn build(rules: RuleSet, small: bool) -> Self {
         let owners: Vec<&[String]> = rules
             .rules
             .iter()
             .map(|r| r.spec.keywords.as_slice())
             .chain(rules.decoders.iter().map(|d| d.spec.keywords.as_slice()))
             .collect();
-        let prefilter = Prefilter::new(&owners);
+        let prefilter = Prefilter::new(&owners, small);
         Engine { rules, prefilter }
     }
 

@@ -149,7 +149,11 @@ mod tests {
         // Every line a hit, then a gap, then more hits.
         let mut text = String::new();
         for i in 0..50 {
-            text.push_str(if !(20..35).contains(&i) { "kw\n" } else { "x\n" });
+            text.push_str(if !(20..35).contains(&i) {
+                "kw\n"
+            } else {
+                "x\n"
+            });
         }
         let data = text.as_bytes();
         let offsets: Vec<usize> = (0..50)

@@ -77,7 +77,7 @@ fn alone(set: &RuleSet, spec: &RuleSpec, origin: &str) -> Result<RuleSet, String
     };
     one.add_rule(spec.clone(), origin, true)
         .map_err(|e| e.to_string())?;
-    one.set_allowlist(set.allowlist_spec.clone(), origin)
+    one.set_allowlist(set.allowlist_spec.clone(), origin, true)
         .map_err(|e| e.to_string())?;
     Ok(one)
 }
@@ -184,7 +184,7 @@ fn check_decoders(set: &RuleSet, report: &mut CheckReport) {
             return;
         }
     }
-    if let Err(e) = all.set_allowlist(set.allowlist_spec.clone(), "the rule pack") {
+    if let Err(e) = all.set_allowlist(set.allowlist_spec.clone(), "the rule pack", true) {
         report.problems.push(e.to_string());
         return;
     }

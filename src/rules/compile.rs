@@ -17,22 +17,29 @@ use crate::error::{Error, Result};
 /// How many lines a match may span unless its rule says otherwise.
 pub const DEFAULT_MAX_LINES: usize = 4;
 
-/// A compiled allowlist. Every part is optional.
+/// An allowlist. Path globs are compiled at once (every file asks); the
+/// value checks (regex sets, stopwords) on the first candidate that needs
+/// them, so a scan that meets no candidate never pays for them.
 #[derive(Debug, Default)]
 pub struct Allowlist {
-    regexes: Option<RegexSet>,
-    stopwords: Option<aho_corasick::AhoCorasick>,
     paths: Option<GlobSet>,
-    names: Option<RegexSet>,
-    prefixes: Option<RegexSet>,
     secrets: HashSet<Vec<u8>>,
+    spec: AllowlistSpec,
+    fragments: Fragments,
+    values: OnceLock<std::result::Result<ValueChecks, String>>,
 }
 
-impl Allowlist {
-    pub fn compile(
-        spec: &AllowlistSpec,
-        fragments: &Fragments,
-    ) -> std::result::Result<Self, String> {
+/// The compiled value checks of an allowlist. Every part is optional.
+#[derive(Debug, Default)]
+struct ValueChecks {
+    regexes: Option<RegexSet>,
+    stopwords: Option<aho_corasick::AhoCorasick>,
+    names: Option<RegexSet>,
+    prefixes: Option<RegexSet>,
+}
+
+impl ValueChecks {
+    fn compile(spec: &AllowlistSpec, fragments: &Fragments) -> std::result::Result<Self, String> {
         let set = |pats: &[String]| -> std::result::Result<Option<RegexSet>, String> {
             if pats.is_empty() {
                 return Ok(None);
@@ -53,10 +60,27 @@ impl Allowlist {
             Some(
                 aho_corasick::AhoCorasick::builder()
                     .ascii_case_insensitive(true)
+                    .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                     .build(&spec.stopwords)
                     .map_err(|e| format!("allowlist stopwords: {e}"))?,
             )
         };
+        Ok(ValueChecks {
+            regexes: set(&spec.regexes)?,
+            stopwords,
+            names: set(&spec.names)?,
+            prefixes: set(&spec.prefixes)?,
+        })
+    }
+}
+
+impl Allowlist {
+    /// Checks the path globs now; the rest is compiled on first use (call
+    /// [`Allowlist::validate`] to compile and check it now).
+    pub fn compile(
+        spec: &AllowlistSpec,
+        fragments: &Fragments,
+    ) -> std::result::Result<Self, String> {
         let paths = if spec.paths.is_empty() {
             None
         } else {
@@ -71,28 +95,51 @@ impl Allowlist {
             Some(b.build().map_err(|e| format!("allowlist paths: {e}"))?)
         };
         Ok(Allowlist {
-            regexes: set(&spec.regexes)?,
-            stopwords,
             paths,
-            names: set(&spec.names)?,
-            prefixes: set(&spec.prefixes)?,
             secrets: spec.secrets.iter().map(|s| s.as_bytes().to_vec()).collect(),
+            spec: spec.clone(),
+            fragments: fragments.clone(),
+            values: OnceLock::new(),
         })
+    }
+
+    /// Compiles the value checks now, reporting a bad regex.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        self.checks().map(|_| ())
+    }
+
+    fn checks(&self) -> std::result::Result<&ValueChecks, String> {
+        self.values
+            .get_or_init(|| ValueChecks::compile(&self.spec, &self.fragments))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// The value checks; an allowlist that failed to compile allows nothing
+    /// (user allowlists are validated when loaded, the pack's by its tests).
+    fn values(&self) -> Option<&ValueChecks> {
+        self.checks().ok()
     }
 
     /// True when the secret itself is allowlisted.
     pub fn allows_secret(&self, secret: &[u8]) -> bool {
-        self.secrets.contains(secret)
-            || self.regexes.as_ref().is_some_and(|s| s.is_match(secret))
-            || self.stopwords.as_ref().is_some_and(|s| s.is_match(secret))
+        if self.secrets.contains(secret) {
+            return true;
+        }
+        self.values().is_some_and(|v| {
+            v.regexes.as_ref().is_some_and(|s| s.is_match(secret))
+                || v.stopwords.as_ref().is_some_and(|s| s.is_match(secret))
+        })
     }
 
     pub fn allows_name(&self, name: &[u8]) -> bool {
-        self.names.as_ref().is_some_and(|s| s.is_match(name))
+        self.values()
+            .is_some_and(|v| v.names.as_ref().is_some_and(|s| s.is_match(name)))
     }
 
     pub fn allows_prefix(&self, prefix: &[u8]) -> bool {
-        self.prefixes.as_ref().is_some_and(|s| s.is_match(prefix))
+        self.values()
+            .is_some_and(|v| v.prefixes.as_ref().is_some_and(|s| s.is_match(prefix)))
     }
 
     /// True when any of `paths` (the same file, spelt several ways) matches a glob.
@@ -276,6 +323,7 @@ impl Rule {
         let secret_groups = group("secret");
         let name_groups = group("name");
         let allowlist = Allowlist::compile(&self.spec.allowlist, &self.fragments).map_err(&err)?;
+        allowlist.validate().map_err(&err)?;
         let context = match &self.spec.context {
             None => None,
             Some(c) => {
@@ -427,7 +475,7 @@ impl RuleSet {
         for (origin, spec) in decoders {
             set.add_decoder(spec, &origin)?;
         }
-        set.set_allowlist(allowlist, "the rule pack")?;
+        set.set_allowlist(allowlist, "the rule pack", false)?;
         Ok(set)
     }
 
@@ -460,13 +508,23 @@ impl RuleSet {
         Ok(())
     }
 
-    /// Replaces the global allowlist with `spec` (compiled now).
-    pub fn set_allowlist(&mut self, spec: AllowlistSpec, origin: &str) -> Result<()> {
-        self.allowlist =
-            Allowlist::compile(&spec, &self.fragments).map_err(|message| Error::Config {
-                origin: origin.to_string(),
-                message,
-            })?;
+    /// Replaces the global allowlist with `spec`: path globs are checked now,
+    /// the rest when first needed (`validate` checks everything now).
+    pub fn set_allowlist(
+        &mut self,
+        spec: AllowlistSpec,
+        origin: &str,
+        validate: bool,
+    ) -> Result<()> {
+        let err = |message| Error::Config {
+            origin: origin.to_string(),
+            message,
+        };
+        let allowlist = Allowlist::compile(&spec, &self.fragments).map_err(err)?;
+        if validate {
+            allowlist.validate().map_err(err)?;
+        }
+        self.allowlist = allowlist;
         self.allowlist_spec = spec;
         Ok(())
     }
