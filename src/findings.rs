@@ -47,8 +47,8 @@ pub struct Finding {
     /// key) or only in history (rotate the key and purge history).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at_head: Option<bool>,
-    /// History scans: how many commits introduced a version of the file
-    /// holding this secret.
+    /// History scans: how many commits added this secret at this path (each
+    /// wrote a version of the file that holds it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commits: Option<u64>,
     /// SHA-256 of the secret, to group a secret's occurrences.

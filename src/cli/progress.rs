@@ -35,16 +35,37 @@ impl Progress {
                 std::thread::sleep(Duration::from_millis(25));
             }
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            let mut with_total = false;
             bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
             while !flag.load(Ordering::Relaxed) {
                 let files = counters.files.load(Ordering::Relaxed);
                 let bytes = counters.bytes.load(Ordering::Relaxed);
+                let total = counters.total.load(Ordering::Relaxed);
                 let secs = started.elapsed().as_secs_f64().max(0.001);
-                bar.set_message(format!(
-                    "scanning: {files} files, {} ({}/s)",
-                    HumanBytes(bytes),
-                    HumanBytes((bytes as f64 / secs) as u64)
-                ));
+                let rate = HumanBytes((bytes as f64 / secs) as u64);
+                if total > 0 {
+                    // A history scan knows how many blobs it will read.
+                    if !with_total {
+                        with_total = true;
+                        bar.set_length(total);
+                        bar.set_style(
+                            ProgressStyle::with_template(
+                                "{bar:20} {pos}/{len} blobs {msg} ETA {eta}",
+                            )
+                            .expect("valid template"),
+                        );
+                    }
+                    bar.set_position(files);
+                    bar.set_message(format!("{} ({rate}/s)", HumanBytes(bytes)));
+                } else if files == 0 {
+                    // Before the first file: a history scan reads the commit graph.
+                    bar.set_message("reading…");
+                } else {
+                    bar.set_message(format!(
+                        "scanning: {files} files, {} ({rate}/s)",
+                        HumanBytes(bytes)
+                    ));
+                }
                 bar.tick();
                 std::thread::sleep(Duration::from_millis(100));
             }

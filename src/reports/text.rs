@@ -60,7 +60,13 @@ fn what(f: &Finding) -> String {
     s
 }
 
-fn write_finding(out: &mut dyn Write, f: &Finding, p: &Paint) -> io::Result<()> {
+/// `also_at`: other paths where a history scan met the same secret.
+fn write_finding(
+    out: &mut dyn Write,
+    f: &Finding,
+    also_at: &[&Finding],
+    p: &Paint,
+) -> io::Result<()> {
     // A line that starts with `::` is a GitHub Actions workflow command.
     let path = escape(&f.path);
     let path = if path.starts_with("::") {
@@ -78,13 +84,38 @@ fn write_finding(out: &mut dyn Write, f: &Finding, p: &Paint) -> io::Result<()> 
     )?;
     writeln!(out, "  {}", escape(&what(f)))?;
     if let Some(prov) = &f.provenance {
+        let verb = if f.at_head.is_some() {
+            "first added in"
+        } else {
+            "added in"
+        };
         writeln!(
             out,
-            "  commit {} by {} on {}",
+            "  {verb} commit {} by {} on {}",
             &prov.commit[..prov.commit.len().min(12)],
             escape(&prov.author),
             prov.date
         )?;
+    }
+    if let Some(at_head) = f.at_head {
+        let commits =
+            f.commits.unwrap_or(1) + also_at.iter().filter_map(|g| g.commits).sum::<u64>();
+        let status = if at_head || also_at.iter().any(|g| g.at_head == Some(true)) {
+            p.wrap("1;31", "still at HEAD: rotate the key")
+        } else {
+            p.wrap(
+                "33",
+                "removed since, but in history: rotate the key and purge history",
+            )
+        };
+        writeln!(
+            out,
+            "  added by {commits} commit{}; {status}",
+            if commits == 1 { "" } else { "s" }
+        )?;
+    }
+    for g in also_at {
+        writeln!(out, "  also at {}:{}:{}", escape(&g.path), g.line, g.column)?;
     }
     let (before, inside, after) = snippet_parts(f);
     let gutter = f.line.to_string();
@@ -109,6 +140,29 @@ fn write_finding(out: &mut dyn Write, f: &Finding, p: &Paint) -> io::Result<()> 
     writeln!(out)
 }
 
+/// History scans report a secret once per path; people want it once: the
+/// first occurrence, with the other paths listed under it. Other scans keep
+/// one entry per finding.
+fn group_by_secret(findings: &[Finding]) -> Vec<(&Finding, Vec<&Finding>)> {
+    let mut out: Vec<(&Finding, Vec<&Finding>)> = Vec::new();
+    let mut index: std::collections::HashMap<(&str, [u8; 32]), usize> =
+        std::collections::HashMap::new();
+    for f in findings {
+        if f.at_head.is_none() {
+            out.push((f, Vec::new()));
+            continue;
+        }
+        match index.get(&(f.rule_id.as_str(), f.secret_digest)) {
+            Some(&i) => out[i].1.push(f),
+            None => {
+                index.insert((f.rule_id.as_str(), f.secret_digest), out.len());
+                out.push((f, Vec::new()));
+            }
+        }
+    }
+    out
+}
+
 pub fn write(
     out: &mut dyn Write,
     outcome: &Outcome,
@@ -116,8 +170,8 @@ pub fn write(
     opts: TextOptions,
 ) -> io::Result<()> {
     let p = Paint { on: opts.color };
-    for f in &outcome.findings {
-        write_finding(out, f, &p)?;
+    for (f, also_at) in group_by_secret(&outcome.findings) {
+        write_finding(out, f, &also_at, &p)?;
     }
     let s = &outcome.stats;
     let files: BTreeSet<&str> = outcome.findings.iter().map(|f| f.path.as_str()).collect();
