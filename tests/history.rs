@@ -1,0 +1,202 @@
+//! `keyhound git` (full history) on repositories built with git2: every
+//! blob of every ref scanned once, each secret traced to its first commit.
+
+mod common;
+
+use common::git::Repo;
+use common::*;
+
+fn leak(seed: &str) -> String {
+    format!("# binance\nBINANCE_API_SECRET={}\n", binance_key(seed))
+}
+
+fn history(dir: &std::path::Path, extra: &[&str]) -> (i32, serde_json::Value, String) {
+    let mut args = vec!["git", "--format", "json"];
+    args.extend_from_slice(extra);
+    let o = run(dir, &args);
+    let doc = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+    (code(&o), doc, stderr(&o))
+}
+
+/// Runs real `git` for clones (the test may; keyhound itself never does).
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let o = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn a_secret_in_a_hundred_commits_is_reported_once_with_its_first_commit() {
+    let mut repo = Repo::new();
+    repo.commit_files(&[("README.md", "# bot\n")], "init");
+    let first = repo.commit_files(&[("bot.env", &leak("hundred"))], "add config");
+    for i in 0..99 {
+        // Every commit writes a new version of the file, still holding the key.
+        repo.commit_files(
+            &[("bot.env", &format!("{}RUN={i}\n", leak("hundred")))],
+            &format!("tweak {i}"),
+        );
+    }
+    let (code, doc, _) = history(repo.path(), &[]);
+    assert_eq!(code, 1);
+    let f = findings(&doc);
+    assert_eq!(f.len(), 1, "{doc:#}");
+    assert_eq!(f[0]["commit"], first.to_string());
+    assert_eq!(f[0]["line"], 2);
+    assert_eq!(f[0]["commits"], 100);
+    assert_eq!(f[0]["at_head"], true);
+    assert_eq!(
+        doc["stats"]["files_scanned"], 101,
+        "each distinct blob once"
+    );
+}
+
+#[test]
+fn deleted_secrets_and_unmerged_branches_are_found_with_their_commits() {
+    let mut repo = Repo::new();
+    repo.commit_files(&[("a.txt", "a\n")], "init");
+    let deleted = repo.commit_files(&[("old.env", &leak("deleted"))], "leak");
+    repo.remove("old.env");
+    repo.stage("old.env");
+    repo.commit("remove the leak");
+    repo.branch("wip");
+    let wip = repo.commit_files(&[("wip.env", &leak("wip"))], "wip");
+    repo.checkout("master");
+    let (_, doc, _) = history(repo.path(), &[]);
+    let got: Vec<(String, String, bool)> = findings(&doc)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["commit"].as_str().unwrap().to_string(),
+                f["at_head"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("old.env".to_string(), deleted.to_string(), false),
+            ("wip.env".to_string(), wip.to_string(), false)
+        ]
+    );
+    // The text report says what to do about each.
+    let out = stdout(&run(repo.path(), &["git"]));
+    assert!(out.contains("removed since, but in history"), "{out}");
+}
+
+#[test]
+fn a_commit_reachable_only_from_a_tag_is_scanned() {
+    let mut repo = Repo::new();
+    repo.commit_files(&[("a.txt", "a\n")], "init");
+    repo.branch("release");
+    let tagged = repo.commit_files(&[("release.env", &leak("tag"))], "release build");
+    let obj = repo.repo.find_object(tagged, None).unwrap();
+    let sig = git2::Signature::now("Rel", "rel@example.com").unwrap();
+    repo.repo.tag("v1.0", &obj, &sig, "release", false).unwrap();
+    repo.checkout("master");
+    repo.repo
+        .find_branch("release", git2::BranchType::Local)
+        .unwrap()
+        .delete()
+        .unwrap();
+    let (_, doc, _) = history(repo.path(), &[]);
+    assert_eq!(
+        summary(&doc),
+        [(
+            "release.env".to_string(),
+            2,
+            "binance-secret-key".to_string()
+        )]
+    );
+    assert_eq!(findings(&doc)[0]["commit"], tagged.to_string());
+}
+
+#[test]
+fn a_missing_blob_is_reported_and_skipped() {
+    let mut repo = Repo::new();
+    repo.commit_files(
+        &[("a.env", &leak("kept")), ("b.env", &leak("lost"))],
+        "two leaks",
+    );
+    // Delete b.env's loose blob object, as in a damaged or partial clone.
+    let blob = repo
+        .repo
+        .revparse_single("HEAD:b.env")
+        .unwrap()
+        .id()
+        .to_string();
+    let object = repo
+        .path()
+        .join(".git/objects")
+        .join(&blob[..2])
+        .join(&blob[2..]);
+    std::fs::remove_file(object).unwrap();
+    let (code, doc, err) = history(repo.path(), &[]);
+    assert_eq!(code, 1, "findings still set the exit code");
+    assert_eq!(
+        summary(&doc),
+        [("a.env".to_string(), 2, "binance-secret-key".to_string())]
+    );
+    assert!(err.contains("missing"), "{err}");
+}
+
+#[test]
+fn bare_and_shallow_clones_work() {
+    let mut repo = Repo::new();
+    repo.commit_files(&[("a.txt", "a\n")], "init");
+    let leak_commit = repo.commit_files(&[("bot.env", &leak("clones"))], "leak");
+    for i in 0..5 {
+        repo.commit_files(&[("a.txt", &format!("a{i}\n"))], "more");
+    }
+    let url = format!("file://{}", repo.path().display());
+    let work = tempfile::tempdir().unwrap();
+    git(work.path(), &["clone", "-q", "--bare", &url, "bare.git"]);
+    let (_, doc, _) = history(&work.path().join("bare.git"), &[]);
+    assert_eq!(findings(&doc)[0]["commit"], leak_commit.to_string());
+    let (_, doc, _) = history(work.path(), &["--repo", "bare.git"]);
+    assert_eq!(findings(&doc).len(), 1);
+
+    git(
+        work.path(),
+        &["clone", "-q", "--depth", "2", &url, "shallow"],
+    );
+    let (code, doc, _) = history(&work.path().join("shallow"), &[]);
+    // The leaking commit is cut off, but its blob is still in the tree at
+    // the shallow boundary, which is where history starts for this clone.
+    assert_eq!(code, 1);
+    assert_eq!(
+        summary(&doc),
+        [("bot.env".to_string(), 2, "binance-secret-key".to_string())]
+    );
+    assert_eq!(findings(&doc)[0]["at_head"], true);
+}
+
+#[test]
+fn history_is_scanned_from_a_worktree() {
+    let mut repo = Repo::new();
+    repo.commit_files(&[("bot.env", &leak("worktree"))], "leak");
+    let wt = tempfile::tempdir().unwrap();
+    let wt_path = wt.path().join("wt");
+    git(
+        repo.path(),
+        &[
+            "worktree",
+            "add",
+            "-q",
+            wt_path.to_str().unwrap(),
+            "-b",
+            "side",
+        ],
+    );
+    let (code, doc, _) = history(&wt_path, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&doc).len(), 1);
+}
