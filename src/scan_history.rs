@@ -8,7 +8,9 @@ use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use git2::Repository;
+use std::path::Path;
+
+use gix::prelude::*;
 use ignore::gitignore::Gitignore;
 use rayon::prelude::*;
 
@@ -16,9 +18,14 @@ use crate::detectors::{Engine, Scratch};
 use crate::error::Result;
 use crate::findings::{Finding, fingerprint};
 use crate::scan::{self, Counters, Outcome, Output, Stats, human_bytes};
-use crate::sources::git::history::{self, History};
-use crate::sources::git::provenance;
+use crate::sources::git::history::{self, History, Store};
+use crate::sources::git::pages::Trimmer;
 use crate::sources::{Blob, is_binary};
+
+/// How often the pack pages are given back: every so many commits walked,
+/// and every so many bytes of blobs read.
+const TRIM_COMMITS: u64 = 1000;
+const TRIM_BYTES: u64 = 16 << 20;
 
 /// A secret at a path, as first seen.
 struct Group {
@@ -35,31 +42,32 @@ struct Tally {
     missing: u64,
 }
 
-/// Scans every blob reachable from any ref of `repo`.
+/// Scans every blob reachable from any ref of the repository whose Git
+/// directory is `git_dir`.
 pub fn scan_history(
     engine: &Engine,
-    repo: &Repository,
+    git_dir: &Path,
     output: &Output,
     ignore: Option<&Gitignore>,
     max_file_size: u64,
     counters: &Counters,
 ) -> Result<Outcome> {
     let started = Instant::now();
-    let history = history::enumerate(repo)?;
+    let store = Store::open(git_dir)?;
+    let history = history::enumerate(&store, &Trimmer::new(TRIM_COMMITS))?;
+    let byte_trim = Trimmer::new(TRIM_BYTES);
     counters
         .total
         .store(history.blobs.len() as u64, Ordering::Relaxed);
     let tally = Mutex::new(Tally::default());
-    let git_dir = repo.path().to_path_buf();
-    // One repository handle and scratch space per worker: libgit2 handles
-    // are not shared between threads.
+    // One repository handle, read buffer and scratch space per worker.
     let found: Vec<(usize, Vec<Finding>)> = history
         .blobs
         .par_iter()
         .enumerate()
         .map_init(
-            || (Repository::open(&git_dir).ok(), Scratch::default()),
-            |(handle, scratch), (i, (oid, intros))| {
+            || (store.handle(), Scratch::default(), Vec::new()),
+            |(repo, scratch, buf), (i, (oid, intros))| {
                 counters.files.fetch_add(1, Ordering::Relaxed);
                 let paths: Vec<&str> = intros
                     .iter()
@@ -68,17 +76,17 @@ pub fn scan_history(
                         !ignore.is_some_and(|g| g.matched_path_or_any_parents(p, false).is_ignore())
                     })
                     .collect();
-                let (Some(repo), Some(&path)) = (handle.as_ref(), paths.first()) else {
+                let Some(&path) = paths.first() else {
                     return (i, Vec::new());
                 };
-                let blob = match repo.find_blob(*oid) {
-                    Ok(b) => b,
-                    Err(_) => {
+                let data = match repo.objects.try_find(oid, buf) {
+                    Ok(Some(d)) if d.kind == gix::objs::Kind::Blob => d.data,
+                    _ => {
                         tally.lock().expect("no panics while locked").missing += 1;
                         return (i, Vec::new());
                     }
                 };
-                let data = blob.content();
+                byte_trim.add(data.len() as u64);
                 counters
                     .bytes
                     .fetch_add(data.len() as u64, Ordering::Relaxed);
@@ -111,7 +119,7 @@ pub fn scan_history(
         .filter(|(_, f)| !f.is_empty())
         .collect();
     let mut tally = tally.into_inner().expect("no panics while locked");
-    let findings = group(repo, &history, found, ignore);
+    let findings = group(&store.handle(), &history, found, ignore);
     tally.stats.errors = history.missing.len() as u64;
     let mut notes = tally.notes;
     if tally.missing > 0 || !history.missing.is_empty() {
@@ -128,7 +136,7 @@ pub fn scan_history(
 /// One finding per secret and path: the first commit that introduced it,
 /// how many introduced it, and whether HEAD still holds it.
 fn group(
-    repo: &Repository,
+    repo: &gix::Repository,
     history: &History,
     found: Vec<(usize, Vec<Finding>)>,
     ignore: Option<&Gitignore>,
@@ -170,10 +178,7 @@ fn group(
             f.path = path;
             f.commits = Some(g.commits);
             f.at_head = Some(g.at_head);
-            f.provenance = repo
-                .find_commit(history.commits[g.first_commit as usize])
-                .ok()
-                .map(|c| provenance(&c));
+            f.provenance = history::provenance(repo, history.commits[g.first_commit as usize]);
             f
         })
         .collect()

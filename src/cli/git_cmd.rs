@@ -133,7 +133,7 @@ pub fn git(args: GitArgs) -> Result<u8> {
     } else {
         keyhound::scan_history::scan_history(
             &s.engine,
-            &s.repo,
+            s.repo.path(),
             &s.output,
             s.ignore.as_ref(),
             s.max_file_size,

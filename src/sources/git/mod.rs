@@ -9,6 +9,7 @@
 
 pub mod dates;
 pub mod history;
+pub mod pages;
 pub mod range;
 pub mod staged;
 
