@@ -236,7 +236,7 @@ impl Engine {
         let secret = &data[m.start..m.end];
         // Runs of `A`s are zero bytes in a key's DER or SSH encoding, not
         // a placeholder: the check is for short, flat secrets.
-        let structured = spec.tags.iter().any(|t| t == "private-key");
+        let structured = spec.tags.iter().any(|t| t == "pem");
         if !structured && secret.len() < SHORT_SECRET && checks::has_sequence(secret, 7) {
             return false;
         }
