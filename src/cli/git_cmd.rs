@@ -44,6 +44,21 @@ struct Setup {
     max_file_size: u64,
 }
 
+impl Setup {
+    /// Scans `changes` (staged or from a range), keeping added lines.
+    fn scan(&self, changes: &[git::Change], counters: &Counters) -> keyhound::scan::Outcome {
+        scan_changes(
+            &self.engine,
+            &self.repo,
+            changes,
+            &self.output,
+            self.ignore.as_ref(),
+            self.max_file_size,
+            counters,
+        )
+    }
+}
+
 fn setup(
     repo: Option<&PathBuf>,
     report: &ReportArgs,
@@ -82,16 +97,7 @@ fn setup(
 pub fn staged(args: ScanArgs) -> Result<u8> {
     let s = setup(args.repo.as_ref(), &args.report, &args.max_file_size, true)?;
     let changes = git::staged::staged(&s.repo).context("cannot read the staged changes")?;
-    let counters = Counters::default();
-    let outcome = scan_changes(
-        &s.engine,
-        &s.repo,
-        &changes,
-        &s.output,
-        s.ignore.as_ref(),
-        s.max_file_size,
-        &counters,
-    );
+    let outcome = s.scan(&changes, &Counters::default());
     emit(&args.report, &outcome, s.engine.rules())
 }
 
@@ -119,15 +125,7 @@ pub fn git(args: GitArgs) -> Result<u8> {
                 range::changes(&s.repo, id).with_context(|| format!("cannot read commit {id}"))?,
             );
         }
-        let mut outcome = scan_changes(
-            &s.engine,
-            &s.repo,
-            &changes,
-            &s.output,
-            s.ignore.as_ref(),
-            s.max_file_size,
-            &counters,
-        );
+        let mut outcome = s.scan(&changes, &counters);
         outcome.stats.duration_ms = started.elapsed().as_millis() as u64;
         outcome
     } else {
