@@ -84,6 +84,35 @@ impl Store {
     }
 }
 
+/// A hasher for keys that are already hashes (object ids, path hashes):
+/// a multiply-rotate mix instead of SipHash, which took an eighth of a
+/// history scan.
+#[derive(Default, Clone, Copy)]
+struct Mix(u64);
+
+impl std::hash::Hasher for Mix {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(29);
+    }
+}
+
+type FastSet<T> = HashSet<T, std::hash::BuildHasherDefault<Mix>>;
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Mix>>;
+
 /// Hash of a path, extended one component at a time (no allocation).
 fn extend_hash(prefix: u64, name: &[u8]) -> u64 {
     let mut h = prefix ^ 0x9e37_79b9_7f4a_7c15;
@@ -133,9 +162,9 @@ fn topological(
     missing: &mut Vec<String>,
     trim: &Trimmer,
 ) -> Vec<(ObjectId, ObjectId)> {
-    let mut index: HashMap<ObjectId, u32> = HashMap::new();
+    let mut index: FastMap<ObjectId, u32> = FastMap::default();
     let mut nodes: Vec<(ObjectId, ObjectId, Vec<ObjectId>)> = Vec::new();
-    let mut seen: HashSet<ObjectId> = tips.iter().copied().collect();
+    let mut seen: FastSet<ObjectId> = tips.iter().copied().collect();
     let mut queue: VecDeque<ObjectId> = tips.into();
     let mut buf = Vec::new();
     while let Some(id) = queue.pop_front() {
@@ -207,8 +236,8 @@ struct Pair {
 /// One thread's walk over a run of commits.
 struct Walker {
     repo: gix::Repository,
-    trees: HashSet<(ObjectId, u64)>,
-    pairs: HashSet<(ObjectId, u64)>,
+    trees: FastSet<(ObjectId, u64)>,
+    pairs: FastSet<(ObjectId, u64)>,
     missing: Vec<String>,
     /// One buffer per depth: a tree iterator borrows its buffer.
     bufs: Vec<Vec<u8>>,
@@ -308,8 +337,8 @@ pub fn enumerate(store: &Store, trim: &Trimmer) -> Result<History> {
         .map(|run| {
             let mut w = Walker {
                 repo: store.handle(),
-                trees: HashSet::new(),
-                pairs: HashSet::new(),
+                trees: FastSet::default(),
+                pairs: FastSet::default(),
                 missing: Vec::new(),
                 bufs: Vec::new(),
             };
@@ -327,8 +356,8 @@ pub fn enumerate(store: &Store, trim: &Trimmer) -> Result<History> {
         })
         .collect();
     // Merge in commit order: a pair belongs to the first commit listing it.
-    let mut seen: HashSet<(ObjectId, u64)> = HashSet::new();
-    let mut index: HashMap<ObjectId, usize> = HashMap::new();
+    let mut seen: FastSet<(ObjectId, u64)> = FastSet::default();
+    let mut index: FastMap<ObjectId, usize> = FastMap::default();
     let mut commit = 0u32;
     for (listed, missing) in runs {
         history.missing.extend(missing);
