@@ -4,7 +4,8 @@
 //! `keyhound scan .` on its own source stays quiet).
 //!
 //! Kinds: `alnum` (mixes upper, lower and digits), `lower`, `upper`,
-//! `digits`, `hex`, `HEX`, `b64`, `b64url`, and without a length `uuid` and
+//! `digits`, `hex`, `HEX`, `b64`, `b64url`, `django` (the alphabet of
+//! Django's secret keys), and without a length `uuid` and
 //! `pem-ed25519` (a whole PEM block). `{{b64of:KIND:N}}` is the base64 of
 //! such a value, as Kubernetes secrets hold them.
 
@@ -20,6 +21,8 @@ const HEX: &[u8] = b"0123456789abcdef";
 const HEX_UPPER: &[u8] = b"0123456789ABCDEF";
 const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const B64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/// The alphabet of Django's `get_random_secret_key`.
+const DJANGO: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)";
 
 impl Fake {
     pub fn new(seed: u64) -> Self {
@@ -87,6 +90,7 @@ impl Fake {
             "HEX" => self.string(HEX_UPPER, n),
             "b64" => self.string(B64, n),
             "b64url" => self.string(B64URL, n),
+            "django" => self.string(DJANGO, n),
             "uuid" => self.uuid(),
             "pem-ed25519" => format!(
                 "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI{}\n-----END PRIVATE KEY-----\n",
