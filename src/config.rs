@@ -97,7 +97,7 @@ pub fn from_text(origin: &str, text: &str, self_path: &str) -> Result<Loaded> {
 pub fn load(path: &Path) -> Result<Loaded> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
-        source,
+        error: source,
     })?;
     let config = parse(&path.display().to_string(), &text)?;
     Ok(Loaded {

@@ -27,11 +27,12 @@ pub enum Error {
     Config { origin: String, message: String },
 
     /// Reading a file or directory failed.
-    #[error("cannot read {}: {source}", path.display())]
+    /// The I/O error is part of the message (not a `source`), so a chain
+    /// printed with `{:#}` says it once.
+    #[error("cannot read {}: {error}", path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
 
     /// A Git repository could not be opened or read.
@@ -39,7 +40,9 @@ pub enum Error {
     Git { message: String },
 
     /// A size such as `10MB` could not be parsed.
-    #[error("invalid size `{0}`: use a number with an optional unit, like 500KB, 10MB or 1GB")]
+    #[error(
+        "invalid size `{0}`: use a number above zero with an optional unit, like 500KB, 10MB or 1GB"
+    )]
     Size(String),
 }
 

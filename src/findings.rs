@@ -252,10 +252,15 @@ pub fn from_matches(
             &masked(data, from, m.start, matches, reveal),
             SNIPPET_BEFORE,
         );
-        let after = clip_end(
-            &masked(data, after_start, line_end, matches, reveal),
-            SNIPPET_AFTER,
-        );
+        // A secret that spans lines fills the rest of its first line.
+        let after = if newlines == 0 {
+            clip_end(
+                &masked(data, after_start, line_end, matches, reveal),
+                SNIPPET_AFTER,
+            )
+        } else {
+            String::new()
+        };
         let after = after.trim_end_matches('\r');
         let own = if newlines == 0 {
             shown(data, m, reveal)

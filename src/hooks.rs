@@ -25,7 +25,7 @@ const CHAINED: &str = "pre-commit.keyhound-chained";
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |source| Error::Io {
         path: path.to_path_buf(),
-        source,
+        error: source,
     }
 }
 

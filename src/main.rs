@@ -12,12 +12,15 @@ fn main() -> ExitCode {
             if cli::is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            // Errors can quote a scanned repository's config: escape them.
+            // Errors can quote a scanned repository's config: escape them,
+            // line by line (a regex parse error points at its column on
+            // the next lines).
             let message = format!("{err:#}");
-            eprintln!(
-                "keyhound: error: {}",
-                keyhound::reports::escape::escape(&message)
-            );
+            let lines: Vec<_> = message
+                .lines()
+                .map(keyhound::reports::escape::escape)
+                .collect();
+            eprintln!("keyhound: error: {}", lines.join("\n"));
             ExitCode::from(cli::EXIT_ERROR)
         }
     }

@@ -226,7 +226,10 @@ pub fn parse_size(s: &str) -> crate::error::Result<u64> {
         "g" | "gb" | "gib" => 30,
         _ => return Err(crate::error::Error::Size(s.to_string())),
     };
-    Ok((value * (1u64 << shift) as f64) as u64)
+    match (value * (1u64 << shift) as f64) as u64 {
+        0 => Err(crate::error::Error::Size(s.to_string())),
+        n => Ok(n),
+    }
 }
 
 #[cfg(test)]
@@ -241,6 +244,9 @@ mod tests {
         assert_eq!(parse_size("1MiB").unwrap(), 1 << 20);
         assert_eq!(parse_size("42").unwrap(), 42);
         assert_eq!(parse_size("1.5m").unwrap(), 3 << 19);
+        // A limit that skips every file is a mistake, not a scan.
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("0.1").is_err());
         assert!(parse_size("ten").is_err());
         assert!(parse_size("10XB").is_err());
     }

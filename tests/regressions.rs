@@ -183,3 +183,88 @@ fn double_slashes_are_not_reported() {
     let (_, doc) = scan_json(dir.path(), &["src//"]);
     assert_eq!(findings(&doc)[0]["path"], "src/a.env");
 }
+
+/// A fake RSA PKCS#8 key: its body spans 25 lines.
+fn rsa_pem(seed: &str) -> (String, String) {
+    let mut fake = Fake::from_str_seed(seed);
+    let b64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut body = format!(
+        "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQ{}",
+        fake.string(b64, 14)
+    );
+    for _ in 0..24 {
+        body.push('\n');
+        body.push_str(&fake.string(b64, 64));
+    }
+    let block = format!("-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n");
+    (block, body)
+}
+
+#[test]
+fn a_multi_line_secret_is_shown_once_in_its_snippet() {
+    // Broke: a PEM key's snippet printed its masked start twice, and with
+    // --show-secrets the whole body after the masked copy.
+    let (block, body) = rsa_pem("snippet-once");
+    let dir = tree(&[("k.pem", &block)]);
+    let out = stdout(&run(dir.path(), &["scan"]));
+    let shown: Vec<_> = out.lines().filter(|l| l.starts_with("  2 |")).collect();
+    assert_eq!(shown, ["  2 | MIIE…"], "{out}");
+    let out = stdout(&run(dir.path(), &["scan", "--show-secrets"]));
+    let first_line = body.lines().next().unwrap();
+    assert!(!out.contains(first_line), "the snippet stays masked: {out}");
+    let shown: Vec<_> = out.lines().filter(|l| l.starts_with("  2 |")).collect();
+    assert_eq!(shown, ["  2 | MIIE…"], "{out}");
+}
+
+#[test]
+fn invisible_format_characters_in_paths_are_escaped() {
+    // Broke: a word joiner, a soft hyphen and a tag character reached the
+    // terminal as they were.
+    let name = "a\u{2060}b\u{ad}c\u{e0041}.env";
+    let dir = tree(&[(name, &format!("BINANCE_API_KEY={}\n", binance_key("cf")))]);
+    let out = stdout(&run(dir.path(), &["scan", "."]));
+    assert!(out.contains("a\\u{2060}b\\u{ad}c\\u{e0041}.env"), "{out}");
+    assert!(!out.contains(name), "{out}");
+}
+
+#[test]
+fn io_errors_are_said_once_and_multi_line_errors_keep_their_lines() {
+    let dir = tree(&[(
+        ".keyhound.toml",
+        "[[rule]]\nid = \"x\"\ndescription = \"x\"\nseverity = \"low\"\nkeywords = [\"abc\"]\nregex = '(?P<secret>abc'\n",
+    )]);
+    let o = run(dir.path(), &["scan", "--config", "missing.toml"]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert_eq!(err.matches("os error").count(), 1, "{err}");
+    let o = run(dir.path(), &["scan"]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(err.lines().count() > 1 && !err.contains("\\n"), "{err}");
+}
+
+#[test]
+fn rules_list_rejects_formats_it_does_not_print() {
+    let dir = tree(&[]);
+    let o = run(dir.path(), &["rules", "list", "--format", "sarif"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--format json"), "{}", stderr(&o));
+    let o = run(dir.path(), &["rules", "list", "--format", "json"]);
+    assert_eq!(code(&o), 0);
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(list.as_array().unwrap().len() > 40);
+}
+
+#[test]
+fn thread_counts_and_sizes_out_of_range_are_refused() {
+    let dir = tree(&[("a.txt", "hello\n")]);
+    for args in [
+        &["scan", "-j", "100000"][..],
+        &["scan", "-j", "18446744073709551615"],
+        &["scan", "--max-file-size", "0"],
+    ] {
+        let o = run(dir.path(), args);
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+    }
+    assert_eq!(code(&run(dir.path(), &["scan", "-j", "3"])), 0);
+}

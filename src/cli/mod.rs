@@ -103,9 +103,10 @@ pub struct ScanArgs {
     /// Also scan files that .gitignore and .ignore exclude (.keyhoundignore still applies).
     #[arg(long)]
     pub no_ignore: bool,
-    /// Worker threads (default: one per CPU).
-    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
-    pub threads: usize,
+    /// Worker threads (default: one per CPU; at most 256).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0,
+          value_parser = clap::value_parser!(u16).range(0..=256))]
+    pub threads: u16,
     /// Skip files larger than this (e.g. 500KB, 10MB, 1GB).
     #[arg(long, value_name = "SIZE", default_value = "10MB")]
     pub max_file_size: String,
@@ -204,6 +205,11 @@ pub fn run() -> Result<u8> {
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            .map(std::io::Error::kind)
+            .or_else(|| {
+                e.downcast_ref::<serde_json::Error>()
+                    .and_then(serde_json::Error::io_error_kind)
+            })
+            == Some(std::io::ErrorKind::BrokenPipe)
     })
 }

@@ -28,7 +28,10 @@ pub fn list(format: FormatArg, config: Option<&Path>) -> Result<u8> {
                 )?;
             }
         }
-        FormatArg::Json | FormatArg::Sarif | FormatArg::Github => {
+        FormatArg::Sarif | FormatArg::Github => {
+            anyhow::bail!("`rules list` prints text or json: use --format text or --format json");
+        }
+        FormatArg::Json => {
             let list: Vec<_> = rules
                 .rules
                 .iter()

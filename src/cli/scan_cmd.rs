@@ -62,7 +62,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     let counters = Arc::new(Counters::default());
     let progress = Progress::start(counters.clone(), !args.report.no_progress);
     let walk = WalkOptions {
-        threads: args.threads,
+        threads: usize::from(args.threads),
         max_file_size,
         no_ignore: args.no_ignore,
     };

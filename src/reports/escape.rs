@@ -6,11 +6,41 @@ use std::borrow::Cow;
 use std::fmt::Write;
 
 fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}'
-        )
+    c.is_control() || is_format(c)
+}
+
+/// Unicode's invisible "format" characters (general category Cf) and other
+/// characters that render as nothing: zero-width, bidirectional controls,
+/// the soft hyphen, tags, interlinear annotation and variation-like marks.
+fn is_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
 }
 
 /// Control characters, C1 controls, zero-width and bidi format characters
@@ -53,5 +83,14 @@ mod tests {
         assert_eq!(escape("x\ty\r"), "x\\ty\\r");
         assert_eq!(escape("\u{202e}txt"), "\\u{202e}txt");
         assert_eq!(escape("a\u{9b}b"), "a\\u{9b}b");
+    }
+
+    #[test]
+    fn invisible_format_characters_become_visible() {
+        assert_eq!(escape("a\u{2060}b"), "a\\u{2060}b");
+        assert_eq!(escape("soft\u{ad}hyphen"), "soft\\u{ad}hyphen");
+        assert_eq!(escape("tag\u{e0041}"), "tag\\u{e0041}");
+        assert_eq!(escape("m\u{180e}n"), "m\\u{180e}n");
+        assert_eq!(escape("\u{fff9}x\u{fffb}"), "\\u{fff9}x\\u{fffb}");
     }
 }
