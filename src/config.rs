@@ -118,7 +118,18 @@ pub fn discover(explicit: Option<&Path>, root: &Path) -> Result<Loaded> {
         None if found => &candidate,
         None => return Ok(Loaded::default()),
     };
-    load(path)
+    let mut loaded = load(path)?;
+    // However the file was named (`--config $PWD/.keyhound.toml`), it is
+    // also named as the walk of the scan root shows it.
+    if let (Ok(file), Ok(top)) = (path.canonicalize(), root.canonicalize())
+        && let Ok(below) = file.strip_prefix(&top)
+    {
+        let below = crate::sources::display_path(&root.join(below));
+        if !loaded.self_paths.contains(&below) {
+            loaded.self_paths.push(below);
+        }
+    }
+    Ok(loaded)
 }
 
 /// Applies a config to the rule set: extra rules, disabled rules, allowlist.
@@ -133,6 +144,7 @@ pub fn apply(rules: &mut RuleSet, loaded: &Loaded) -> Result<()> {
         rules.add_rule(spec.clone(), &origin, true)?;
     }
     let a = &c.allowlist;
+    check_allowlist(a, &origin)?;
     let own: Vec<String> = loaded
         .self_paths
         .iter()
@@ -160,9 +172,67 @@ pub fn apply(rules: &mut RuleSet, loaded: &Loaded) -> Result<()> {
     rules.set_allowlist(spec, &origin, !(a.regexes.is_empty() && a.names.is_empty()))
 }
 
+/// Refuses allowlist entries that would silence every finding: an empty
+/// stopword, or a regex that matches any value.
+fn check_allowlist(a: &ConfigAllowlist, origin: &str) -> Result<()> {
+    let refuse = |key: &str, entry: &str, why: &str| Error::Config {
+        origin: origin.to_string(),
+        message: format!(
+            "[allowlist] {key} entry {entry:?} {why}, so nothing would ever be reported: remove it or make it specific"
+        ),
+    };
+    for (key, list) in [
+        ("stopwords", &a.stopwords),
+        ("paths", &a.paths),
+        ("secrets", &a.secrets),
+    ] {
+        if let Some(e) = list.iter().find(|e| e.trim().is_empty()) {
+            return Err(refuse(key, e, "is empty"));
+        }
+    }
+    for (key, list) in [("regexes", &a.regexes), ("names", &a.names)] {
+        for e in list {
+            // Typos are reported when the allowlist is compiled.
+            let Ok(re) = regex::Regex::new(e) else {
+                continue;
+            };
+            if ["", "Zq7x-Value_9", "apiSecret"]
+                .iter()
+                .all(|v| re.is_match(v))
+            {
+                return Err(refuse(key, e, "matches every value"));
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn allowlist_entries_that_allow_everything_are_refused() {
+        for cfg in [
+            "[allowlist]\nstopwords = [\"\"]\n",
+            "[allowlist]\nregexes = [\"\"]\n",
+            "[allowlist]\nregexes = [\".*\"]\n",
+            "[allowlist]\nnames = [\"x?\"]\n",
+            "[allowlist]\npaths = [\" \"]\n",
+        ] {
+            let loaded = Loaded {
+                path: Some(PathBuf::from("k.toml")),
+                config: parse("k.toml", cfg).unwrap(),
+                self_paths: Vec::new(),
+            };
+            let mut rules = RuleSet::builtin().unwrap();
+            let err = apply(&mut rules, &loaded).unwrap_err().to_string();
+            assert!(
+                err.starts_with("k.toml") && err.contains("remove it"),
+                "{cfg}: {err}"
+            );
+        }
+    }
 
     #[test]
     fn unknown_keys_name_the_line() {

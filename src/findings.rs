@@ -120,11 +120,17 @@ struct LineCounter<'a> {
 
 impl<'a> LineCounter<'a> {
     fn new(data: &'a [u8]) -> Self {
+        // A byte order mark is no column (and no part of a snippet).
+        let bom = if data.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
         LineCounter {
             data,
-            pos: 0,
+            pos: bom,
             line: 1,
-            line_start: 0,
+            line_start: bom,
             column: 0,
         }
     }
@@ -136,6 +142,7 @@ impl<'a> LineCounter<'a> {
             // Asked for ascending offsets only; start over if not.
             *self = LineCounter::new(self.data);
         }
+        let offset = offset.max(self.pos);
         let mut from = self.pos;
         if let Some(nl) = memchr::memrchr(b'\n', &self.data[self.pos..offset]) {
             self.line += memchr::memchr_iter(b'\n', &self.data[self.pos..offset]).count();
@@ -192,6 +199,10 @@ fn masked(data: &[u8], from: usize, to: usize, matches: &[Match], reveal: Reveal
     let mut at = from;
     let first = matches.partition_point(|m| m.end <= from);
     for m in matches[first..].iter().take_while(|m| m.start < to) {
+        // Secrets decoded from one encoded text share its span.
+        if m.end <= at {
+            continue;
+        }
         if m.start > at {
             out.push_str(&String::from_utf8_lossy(&data[at..m.start]));
         }
@@ -394,6 +405,15 @@ mod tests {
         assert_eq!(c.locate(6), (2, 2, 4));
         assert_eq!(c.locate(9), (3, 8, 2));
         assert_eq!(c.locate(1), (1, 0, 2));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_no_column() {
+        let data = "\u{feff}key = x\nab\n".as_bytes();
+        let mut c = LineCounter::new(data);
+        assert_eq!(c.locate(9), (1, 3, 7));
+        assert_eq!(c.locate(12), (2, 11, 2));
+        assert_eq!(LineCounter::new(data).locate(0), (1, 3, 1));
     }
 
     #[test]

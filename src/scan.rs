@@ -1,7 +1,7 @@
 //! Runs the pipeline: a source's blobs through the engine into findings.
 
-use std::collections::HashSet;
-use std::path::PathBuf;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -51,10 +51,21 @@ pub struct Output {
     pub suppressed: HashSet<String>,
 }
 
-/// Scans one blob.
+/// Scans one blob; fingerprints name it by its displayed path.
 pub fn scan_blob(
     engine: &Engine,
     blob: Blob<'_>,
+    output: &Output,
+    scratch: &mut Scratch,
+) -> Vec<Finding> {
+    scan_blob_as(engine, blob, blob.display, output, scratch)
+}
+
+/// Scans one blob; fingerprints name it `fingerprint_path`.
+pub fn scan_blob_as(
+    engine: &Engine,
+    blob: Blob<'_>,
+    fingerprint_path: &str,
     output: &Output,
     scratch: &mut Scratch,
 ) -> Vec<Finding> {
@@ -73,6 +84,11 @@ pub fn scan_blob(
         blob.display,
         output.reveal,
     );
+    if fingerprint_path != blob.display {
+        for f in &mut found {
+            f.fingerprint = findings::fingerprint(&f.rule_id, fingerprint_path, &f.secret_digest);
+        }
+    }
     if !output.suppressed.is_empty() {
         found.retain(|f| !output.suppressed.contains(&f.fingerprint));
     }
@@ -118,6 +134,7 @@ pub fn scan_paths(
     let shared = Mutex::new(Shared::default());
     walk(roots, walk_opts, || {
         let mut scratch = Scratch::default();
+        let mut anchors = Anchors::default();
         let shared = &shared;
         move |item: Item<'_>| match item {
             Item::Blob(blob) => {
@@ -132,7 +149,8 @@ pub fn scan_paths(
                 counters
                     .bytes
                     .fetch_add(blob.data.len() as u64, Ordering::Relaxed);
-                let found = scan_blob(engine, blob, output, &mut scratch);
+                let anchored = anchors.path(blob.display, blob.relative);
+                let found = scan_blob_as(engine, blob, &anchored, output, &mut scratch);
                 if !found.is_empty() {
                     shared
                         .lock()
@@ -170,6 +188,54 @@ pub fn scan_paths(
     s.stats.files_scanned = counters.files.load(Ordering::Relaxed);
     s.stats.bytes_scanned = counters.bytes.load(Ordering::Relaxed);
     finish(s.findings, s.stats, s.notes, engine, started)
+}
+
+/// The path that names a file in fingerprints: from the top of its Git
+/// work tree (as a history or staged scan names it), or outside one from
+/// the scanned directory. It does not depend on how the path was typed
+/// (`scan .`, `scan $PWD`, `scan sub`, `scan ./sub/file`), so a fingerprint
+/// allowlisted once keeps matching.
+#[derive(Default)]
+struct Anchors {
+    /// The displayed scan root (or a file root's directory) → its path
+    /// from the anchor.
+    prefixes: HashMap<String, String>,
+}
+
+impl Anchors {
+    fn path(&mut self, display: &str, relative: &str) -> String {
+        let Some(root) = display.strip_suffix(relative) else {
+            return display.to_string();
+        };
+        let root = root.strip_suffix('/').unwrap_or(root);
+        let prefix = self
+            .prefixes
+            .entry(root.to_string())
+            .or_insert_with(|| anchor_prefix(root).unwrap_or_else(|| root.to_string()));
+        if prefix.is_empty() {
+            relative.to_string()
+        } else {
+            format!("{prefix}/{relative}")
+        }
+    }
+}
+
+/// `dir`'s path below the top of its work tree (empty at the top, or when
+/// it is in no work tree).
+fn anchor_prefix(dir: &str) -> Option<String> {
+    let dir = Path::new(if dir.is_empty() { "." } else { dir })
+        .canonicalize()
+        .ok()?;
+    let top = dir
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(&dir);
+    let below = dir.strip_prefix(top).ok()?;
+    Some(if below.as_os_str().is_empty() {
+        String::new()
+    } else {
+        crate::sources::display_path(below)
+    })
 }
 
 /// Sorts, counts and times a finished scan.

@@ -268,3 +268,142 @@ fn thread_counts_and_sizes_out_of_range_are_refused() {
     }
     assert_eq!(code(&run(dir.path(), &["scan", "-j", "3"])), 0);
 }
+
+#[test]
+fn fingerprints_do_not_depend_on_how_the_path_was_typed() {
+    // Broke: the fingerprint hashed the path as typed, so one allowlisted
+    // from `scan .` came back under `scan $PWD` or `scan sub`.
+    let mut repo = common::git::Repo::new();
+    let content = format!("BINANCE_API_KEY={}\n", binance_key("fp-anchor"));
+    repo.commit_files(&[("sub/a.env", &content)], "add");
+    let root = repo.path().to_path_buf();
+    let json = |dir: &std::path::Path, args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--format", "json"]);
+        let o = run(dir, &all);
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        (code(&o), doc)
+    };
+    let fp = |dir: &std::path::Path, args: &[&str]| {
+        let (c, doc) = json(dir, args);
+        assert_eq!(c, 1, "{args:?}");
+        let f = findings(&doc);
+        assert_eq!(f.len(), 1, "{args:?}");
+        f[0]["fingerprint"].as_str().unwrap().to_string()
+    };
+    let reference = fp(&root, &["scan", "."]);
+    let abs = root.join("sub").display().to_string();
+    let abs_file = root.join("sub/a.env").display().to_string();
+    assert_eq!(fp(&root, &["scan", "sub"]), reference);
+    assert_eq!(fp(&root, &["scan", "./sub/"]), reference);
+    assert_eq!(fp(&root, &["scan", &abs]), reference);
+    assert_eq!(fp(&root, &["scan", &abs_file]), reference);
+    assert_eq!(fp(&root.join("sub"), &["scan", "."]), reference);
+    assert_eq!(fp(&root.join("sub"), &["scan", "a.env"]), reference);
+    // The history scan names the file the same way.
+    assert_eq!(fp(&root, &["git", "--all"]), reference);
+    // Allowlisted once, it stays quiet whichever way the scan is typed.
+    write(
+        &root,
+        ".keyhound.toml",
+        format!("[allowlist]\nfingerprints = [\"{reference}\"]\n").as_bytes(),
+    );
+    let cfg = root.join(".keyhound.toml").display().to_string();
+    for (dir, args) in [
+        (root.clone(), vec!["scan", "."]),
+        (root.clone(), vec!["scan", &abs, "--config", &cfg]),
+        (root.join("sub"), vec!["scan", ".", "--config", &cfg]),
+    ] {
+        let (c, doc) = json(&dir, &args);
+        assert_eq!((c, findings(&doc).len()), (0, 0), "{args:?}");
+    }
+}
+
+#[test]
+fn the_config_file_is_not_scanned_however_it_is_named() {
+    // Broke: `--config $PWD/.keyhound.toml` scanned the config itself.
+    let key = binance_key("cfg-self");
+    let cfg =
+        format!("# binance sample for the docs: BINANCE_API_KEY={key}\ndisabled-rules = []\n");
+    let dir = tree(&[(".keyhound.toml", &cfg), ("ok.txt", "nothing here\n")]);
+    let abs = dir.path().join(".keyhound.toml").display().to_string();
+    for args in [
+        &["scan"][..],
+        &["scan", ".", "--config", &abs],
+        &["scan", ".", "--config", "./.keyhound.toml"],
+    ] {
+        let o = run(dir.path(), args);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stdout(&o));
+    }
+}
+
+#[test]
+fn allowlist_entries_that_silence_everything_are_errors() {
+    let dir = tree(&[
+        (".keyhound.toml", "[allowlist]\nstopwords = [\"\"]\n"),
+        (
+            "a.env",
+            &format!("BINANCE_API_KEY={}\n", binance_key("empty-sw")),
+        ),
+    ]);
+    let o = run(dir.path(), &["scan"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains(".keyhound.toml"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("stopwords"), "{}", stderr(&o));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_on_the_command_line_is_read() {
+    // Broke: `keyhound scan <(cat .env)` said "no secrets found".
+    let dir = tree(&[]);
+    let fifo = dir.path().join("pipe");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let content = format!("BINANCE_API_KEY={}\n", binance_key("fifo"));
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, content).unwrap())
+    };
+    let o = run(dir.path(), &["scan", "pipe"]);
+    writer.join().unwrap();
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(stdout(&o).contains("pipe:1:17"), "{}", stdout(&o));
+}
+
+#[test]
+fn both_halves_decoded_from_one_base64_value_are_reported() {
+    // Broke: a key and its secret decoded from the same `data:` value shared
+    // its span, and only one of them was kept (marked "alone").
+    let (k, s) = (binance_key("k8s-k"), binance_key("k8s-s"));
+    let creds = keyhound::rules::examples::base64_encode(
+        format!("BINANCE_API_KEY={k}\nBINANCE_SECRET_KEY={s}\n").as_bytes(),
+    );
+    let dir = tree(&[(
+        "secret.yaml",
+        &format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: bot\ndata:\n  creds: {creds}\n"),
+    )]);
+    let (c, doc) = scan_json(dir.path(), &[]);
+    assert_eq!(c, 1);
+    let mut got: Vec<_> = findings(&doc)
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap(),
+                f["line"].as_u64(),
+                f["paired"].as_bool(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("binance-api-key", Some(6), Some(true)),
+            ("binance-secret-key", Some(6), Some(true))
+        ]
+    );
+}

@@ -295,21 +295,26 @@ impl Engine {
 }
 
 /// Keeps, of matches whose secrets overlap, the one whose rule comes first.
+/// Secrets decoded from the same encoded text (a key and its secret in one
+/// base64 value) share its span and are all kept: the scan of the decoded
+/// text has resolved their overlaps.
 fn resolve_overlaps(mut found: Vec<Match>) -> Vec<Match> {
     if found.len() < 2 {
         return found;
     }
     found.sort_by_key(|m| (m.rule, m.start, m.end));
-    // Kept secrets are disjoint: by start, only the one starting last before
-    // a candidate's end can overlap it.
-    let mut kept: std::collections::BTreeMap<usize, Match> = std::collections::BTreeMap::new();
-    for m in found {
-        let clash = kept
-            .range(..m.end)
-            .next_back()
-            .is_some_and(|(_, k)| k.end > m.start);
+    // Kept secrets are disjoint (or siblings of one span): by start, only
+    // the one starting last before a candidate's end can overlap it.
+    let mut kept: std::collections::BTreeMap<(usize, usize), Match> =
+        std::collections::BTreeMap::new();
+    for (i, m) in found.into_iter().enumerate() {
+        let clash = kept.range(..(m.end, 0)).next_back().is_some_and(|(_, k)| {
+            let siblings =
+                k.decoded.is_some() && m.decoded.is_some() && (k.start, k.end) == (m.start, m.end);
+            k.end > m.start && !siblings
+        });
         if !clash {
-            kept.insert(m.start, m);
+            kept.insert((m.start, i), m);
         }
     }
     kept.into_values().collect()

@@ -69,7 +69,12 @@ where
                     return WalkState::Continue;
                 }
             };
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
+            // Below the roots, regular files only; a root that is no
+            // directory is read whatever it is (`scan <(cmd)`, a FIFO).
+            let kind = entry.file_type();
+            let wanted = kind.is_some_and(|t| t.is_file())
+                || (entry.depth() == 0 && !kind.is_some_and(|t| t.is_dir()));
+            if !wanted {
                 return WalkState::Continue;
             }
             let path = entry.path();
