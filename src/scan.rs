@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use crate::detectors::{Engine, PathForms, Scratch};
 use crate::findings::{self, Finding, Reveal};
-use crate::sources::fs::{WalkOptions, walk};
+use crate::sources::fs::{WalkOptions, read_file, walk};
+use crate::sources::tracked;
 use crate::sources::{Blob, Item, Skip};
 
 /// Live counters, read by a progress display while a scan runs.
@@ -118,6 +119,8 @@ pub fn sort_findings(findings: &mut [Finding]) {
 #[derive(Default)]
 struct Shared {
     findings: Vec<Finding>,
+    /// Display paths the walk reached, when tracked files are looked up.
+    visited: Option<HashSet<String>>,
     stats: Stats,
     notes: Vec<String>,
 }
@@ -131,26 +134,117 @@ pub fn scan_paths(
     counters: &Counters,
 ) -> Outcome {
     let started = Instant::now();
-    let shared = Mutex::new(Shared::default());
+    // Directories in a Git work tree: what Git tracks there is scanned even
+    // when an ignore file hides it from the walk.
+    let repos: Vec<_> = if walk_opts.no_ignore {
+        Vec::new()
+    } else {
+        roots
+            .iter()
+            .filter(|r| r.is_dir())
+            .filter_map(|r| tracked::work_tree(r).map(|repo| (r, repo)))
+            .collect()
+    };
+    let track = !repos.is_empty();
+    let shared = Mutex::new(Shared {
+        visited: track.then(HashSet::new),
+        ..Shared::default()
+    });
+    let visitor = || Visitor {
+        engine,
+        output,
+        counters,
+        max_file_size: walk_opts.max_file_size,
+        shared: &shared,
+        track,
+        scratch: Scratch::default(),
+        anchors: Anchors::default(),
+    };
     walk(roots, walk_opts, || {
-        let mut scratch = Scratch::default();
-        let mut anchors = Anchors::default();
-        let shared = &shared;
-        move |item: Item<'_>| match item {
+        let mut v = visitor();
+        move |item: Item<'_>| v.visit(item)
+    });
+    if !repos.is_empty() {
+        let visited = shared
+            .lock()
+            .expect("no panics while locked")
+            .visited
+            .take()
+            .unwrap_or_default();
+        let mut v = visitor();
+        let mut buf = Vec::new();
+        for (root, repo) in &repos {
+            for t in tracked::unvisited(repo, root, &visited) {
+                v.visit(
+                    match read_file(&t.path, walk_opts.max_file_size, &mut buf) {
+                        Ok(None) => Item::Blob(Blob {
+                            display: &t.display,
+                            relative: &t.relative,
+                            data: &buf,
+                        }),
+                        Ok(Some(why)) => Item::Skipped {
+                            path: t.display.clone(),
+                            why,
+                        },
+                        Err(e) => Item::Error {
+                            path: t.display.clone(),
+                            message: e.to_string(),
+                        },
+                    },
+                );
+            }
+        }
+    }
+    let mut s = shared.into_inner().expect("no panics while locked");
+    s.stats.files_scanned = counters.files.load(Ordering::Relaxed);
+    s.stats.bytes_scanned = counters.bytes.load(Ordering::Relaxed);
+    finish(s.findings, s.stats, s.notes, engine, started)
+}
+
+/// One worker thread's end of a directory scan.
+struct Visitor<'a> {
+    engine: &'a Engine,
+    output: &'a Output,
+    counters: &'a Counters,
+    max_file_size: u64,
+    shared: &'a Mutex<Shared>,
+    /// Whether to note the paths reached (for the tracked-files lookup).
+    track: bool,
+    scratch: Scratch,
+    anchors: Anchors,
+}
+
+impl Visitor<'_> {
+    fn visit(&mut self, item: Item<'_>) {
+        let shared = self.shared;
+        if self.track
+            && let Some(visited) = shared
+                .lock()
+                .expect("no panics while locked")
+                .visited
+                .as_mut()
+        {
+            visited.insert(match &item {
+                Item::Blob(b) => b.display.to_string(),
+                Item::Skipped { path, .. } | Item::Error { path, .. } => path.clone(),
+            });
+        }
+        match item {
             Item::Blob(blob) => {
                 // Allowlisted paths (the config file in use, for one) are not scans.
-                if engine.path_allowed(PathForms {
+                if self.engine.path_allowed(PathForms {
                     display: blob.display,
                     relative: blob.relative,
                 }) {
                     return;
                 }
-                counters.files.fetch_add(1, Ordering::Relaxed);
-                counters
+                self.counters.files.fetch_add(1, Ordering::Relaxed);
+                self.counters
                     .bytes
                     .fetch_add(blob.data.len() as u64, Ordering::Relaxed);
-                let anchored = anchors.path(blob.display, blob.relative);
-                let found = scan_blob_as(engine, blob, &anchored, output, &mut scratch);
+                let anchored = self.anchors.path(blob.display, blob.relative);
+                let found =
+                    scan_blob_as(self.engine, blob, &anchored, self.output, &mut self.scratch);
                 if !found.is_empty() {
                     shared
                         .lock()
@@ -168,7 +262,7 @@ pub fn scan_paths(
                         s.notes.push(format!(
                             "skipped {path}: {} is over --max-file-size ({})",
                             human_bytes(n),
-                            human_bytes(walk_opts.max_file_size)
+                            human_bytes(self.max_file_size)
                         ));
                     }
                 }
@@ -183,11 +277,7 @@ pub fn scan_paths(
                 });
             }
         }
-    });
-    let mut s = shared.into_inner().expect("no panics while locked");
-    s.stats.files_scanned = counters.files.load(Ordering::Relaxed);
-    s.stats.bytes_scanned = counters.bytes.load(Ordering::Relaxed);
-    finish(s.findings, s.stats, s.notes, engine, started)
+    }
 }
 
 /// The path that names a file in fingerprints: from the top of its Git

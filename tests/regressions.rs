@@ -407,3 +407,34 @@ fn both_halves_decoded_from_one_base64_value_are_reported() {
         ]
     );
 }
+
+#[test]
+fn tracked_files_that_gitignore_hides_are_still_scanned() {
+    // Broke: a `.env` committed by mistake and then listed in `.gitignore`
+    // (still in every clone) was never scanned, while untracked ignored
+    // files must stay skipped.
+    let mut repo = common::git::Repo::new();
+    let tracked = format!("BINANCE_API_KEY={}\n", binance_key("tracked-ignored"));
+    repo.commit_files(&[("config/.env", &tracked)], "add env");
+    let root = repo.path().to_path_buf();
+    write(&root, ".gitignore", b".env\nlocal.secrets\n");
+    let untracked = format!("BINANCE_API_KEY={}\n", binance_key("untracked-ignored"));
+    write(&root, "local.secrets", untracked.as_bytes());
+    let paths = |dir: &std::path::Path, args: &[&str]| {
+        let (c, doc) = scan_json(dir, args);
+        let p: Vec<String> = findings(&doc)
+            .iter()
+            .map(|f| f["path"].as_str().unwrap().to_string())
+            .collect();
+        (c, p)
+    };
+    assert_eq!(paths(&root, &[]), (1, vec!["config/.env".to_string()]));
+    assert_eq!(paths(&root, &["config"]), (1, vec!["config/.env".to_string()]));
+    assert_eq!(
+        paths(&root.join("config"), &["."]),
+        (1, vec![".env".to_string()])
+    );
+    // .keyhoundignore is the user's word: it still excludes.
+    write(&root, ".keyhoundignore", b"config/.env\n");
+    assert_eq!(paths(&root, &[]), (0, vec![]));
+}

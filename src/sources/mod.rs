@@ -2,6 +2,7 @@
 
 pub mod fs;
 pub mod git;
+pub mod tracked;
 
 /// Bytes to scan and how to name them.
 #[derive(Debug, Clone, Copy)]
