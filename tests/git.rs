@@ -411,3 +411,54 @@ fn install_honours_core_hooks_path() {
     assert!(repo.path().join("githooks/pre-commit").exists());
     assert!(!repo.path().join(".git/hooks/pre-commit").exists());
 }
+
+/// `(path, line, rule_id)` of what `git --range BASE..HEAD` finds.
+fn range_summary(repo: &Repo, base: git2::Oid) -> Vec<(String, u64, String)> {
+    let range = format!("{base}..HEAD");
+    let o = run(repo.path(), &["git", "--range", &range, "--format", "json"]);
+    summary(&serde_json::from_slice(&o.stdout).unwrap())
+}
+
+#[test]
+fn gitattributes_cannot_hide_changes() {
+    let mut repo = Repo::new();
+    let base = repo.commit_files(
+        &[
+            (".gitattributes", "*.env -diff\n*.cfg binary\n"),
+            ("a.env", "# binance\nX=1\n"),
+            ("b.cfg", "# binance\nX=1\n"),
+        ],
+        "init",
+    );
+    for (path, seed) in [("a.env", "attr-a"), ("b.cfg", "attr-b")] {
+        repo.write(path, format!("# binance\nX=1\n{}", leak(seed)).as_bytes());
+    }
+    repo.stage_all();
+    let want = [
+        ("a.env".to_string(), 3, "binance-secret-key".to_string()),
+        ("b.cfg".to_string(), 3, "binance-secret-key".to_string()),
+    ];
+    assert_eq!(summary(&staged(&repo).1), want);
+    repo.commit("leak");
+    assert_eq!(range_summary(&repo, base), want);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_that_replaces_a_symlink_is_scanned_whole() {
+    let mut repo = Repo::new();
+    repo.write("README.md", b"# bot\n");
+    std::os::unix::fs::symlink("README.md", repo.path().join("bot.env")).unwrap();
+    repo.stage_all();
+    let base = repo.commit("init");
+    repo.remove("bot.env");
+    repo.write(
+        "bot.env",
+        format!("# binance\n{}", leak("typechange")).as_bytes(),
+    );
+    repo.stage("bot.env");
+    let want = [("bot.env".to_string(), 2, "binance-secret-key".to_string())];
+    assert_eq!(summary(&staged(&repo).1), want);
+    repo.commit("replace the link");
+    assert_eq!(range_summary(&repo, base), want);
+}
