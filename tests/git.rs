@@ -462,3 +462,17 @@ fn a_file_that_replaces_a_symlink_is_scanned_whole() {
     repo.commit("replace the link");
     assert_eq!(range_summary(&repo, base), want);
 }
+
+#[test]
+fn a_copy_of_a_leaking_file_is_new_even_if_its_source_changes() {
+    let mut repo = Repo::new();
+    let text = format!("# binance\n{}", leak("copied"));
+    let base = repo.commit_files(&[("a.env", &text)], "init with a leak");
+    repo.write("a.env", b"# binance\nBINANCE_API_SECRET=${SECRET}\n");
+    repo.write("b.env", text.as_bytes());
+    repo.stage_all();
+    let want = [("b.env".to_string(), 2, "binance-secret-key".to_string())];
+    assert_eq!(summary(&staged(&repo).1), want);
+    repo.commit("move the secret");
+    assert_eq!(range_summary(&repo, base), want);
+}

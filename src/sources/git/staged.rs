@@ -21,11 +21,13 @@ pub fn diff_options() -> DiffOptions {
     opts
 }
 
-/// Detects renames and copies, so that a moved file keeps its new path and
-/// reports only the lines it really gains.
+/// Detects renames, so that a moved file keeps its new path and reports
+/// only the lines it really gains. Not copies: a copy is a new file, whose
+/// every line is added (libgit2 would diff it against its source, and miss
+/// a secret the source held before the same change edited it).
 pub fn find_renames(diff: &mut Diff<'_>) -> Result<()> {
     let mut find = DiffFindOptions::new();
-    find.renames(true).copies(true);
+    find.renames(true).copies(false);
     diff.find_similar(Some(&mut find))?;
     Ok(())
 }
