@@ -412,6 +412,61 @@ fn install_honours_core_hooks_path() {
     assert!(!repo.path().join(".git/hooks/pre-commit").exists());
 }
 
+/// Runs `keyhound ARGS` in `dir` with extra environment variables.
+fn run_env(dir: &std::path::Path, args: &[&str], env: &[(&str, &std::path::Path)]) -> i32 {
+    let mut cmd = std::process::Command::new(bin());
+    cmd.args(args).current_dir(dir).env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().expect("keyhound runs");
+    assert!(matches!(code(&o), 0 | 1), "{}", stderr(&o));
+    code(&o)
+}
+
+#[test]
+fn git_index_file_and_git_dir_are_honoured() {
+    let mut repo = Repo::new();
+    repo.commit_files(&[("README.md", "# bot\n")], "init");
+    repo.write("bot.env", format!("# binance\n{}", leak("alt")).as_bytes());
+    repo.stage("bot.env");
+    // The staged secret lives only in another index file, as Git's
+    // temporary index of `git commit -a` does.
+    std::fs::copy(repo.path().join(".git/index"), repo.path().join("alt")).unwrap();
+    repo.unstage("bot.env");
+    assert_eq!(staged(&repo).0, 0);
+    let args = ["scan", "--staged"];
+    let abs = repo.path().join("alt");
+    assert_eq!(run_env(repo.path(), &args, &[("GIT_INDEX_FILE", &abs)]), 1);
+    let rel = std::path::Path::new("alt");
+    assert_eq!(run_env(repo.path(), &args, &[("GIT_INDEX_FILE", rel)]), 1);
+    // GIT_DIR, from outside the work tree.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let git_dir = repo.path().join(".git");
+    let env = [("GIT_DIR", git_dir.as_path()), ("GIT_INDEX_FILE", &abs)];
+    assert_eq!(run_env(elsewhere.path(), &args, &env), 1);
+}
+
+#[test]
+fn hook_blocks_commit_all_and_commit_with_paths() {
+    let mut repo = Repo::new();
+    repo.commit_files(&[("bot.env", "# binance\n")], "init");
+    assert_eq!(code(&run(repo.path(), &["hook", "install"])), 0);
+    repo.write(
+        "bot.env",
+        format!("# binance\n{}", leak("commit-a")).as_bytes(),
+    );
+    for args in [
+        &["commit", "-a", "-m", "leak"][..],
+        &["commit", "-m", "leak", "bot.env"],
+    ] {
+        let o = git(repo.path(), args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{args:?} got through: {err}");
+        assert!(err.contains("keyhound blocked this commit"), "{err}");
+    }
+}
+
 /// `(path, line, rule_id)` of what `git --range BASE..HEAD` finds.
 fn range_summary(repo: &Repo, base: git2::Oid) -> Vec<(String, u64, String)> {
     let range = format!("{base}..HEAD");
