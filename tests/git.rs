@@ -531,3 +531,51 @@ fn a_copy_of_a_leaking_file_is_new_even_if_its_source_changes() {
     repo.commit("move the secret");
     assert_eq!(range_summary(&repo, base), want);
 }
+
+#[cfg(unix)]
+#[test]
+fn symlinked_hooks_are_moved_or_replaced_never_written_through() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let repo = Repo::new();
+    let hooks = repo.path().join(".git/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    let (hook, kept) = (
+        hooks.join("pre-commit"),
+        hooks.join("pre-commit.keyhound-chained"),
+    );
+    let shared = tempfile::tempdir().unwrap();
+    let target = shared.path().join("team-hook");
+    let theirs = "#!/bin/sh\necho team-hook-ran >&2\nexit 0\n";
+    std::fs::write(&target, theirs).unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let is_link = |p: &std::path::Path| p.symlink_metadata().unwrap().file_type().is_symlink();
+
+    // Chained: the link is kept as it is, and still runs its target.
+    symlink(&target, &hook).unwrap();
+    assert_eq!(code(&run(repo.path(), &["hook", "install"])), 0);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), theirs);
+    assert!(!is_link(&hook) && is_link(&kept));
+    assert_eq!(std::fs::read_link(&kept).unwrap(), target);
+    repo.write("a.txt", b"a\n");
+    git(repo.path(), &["add", "a.txt"]);
+    let o = git(repo.path(), &["commit", "-m", "a"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("team-hook-ran"));
+    assert_eq!(code(&run(repo.path(), &["hook", "uninstall"])), 0);
+    assert!(is_link(&hook) && kept.symlink_metadata().is_err());
+    assert_eq!(std::fs::read_link(&hook).unwrap(), target);
+
+    // --force replaces the link, not its target.
+    assert_eq!(code(&run(repo.path(), &["hook", "install", "--force"])), 0);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), theirs);
+    assert!(!is_link(&hook) && kept.symlink_metadata().is_err());
+
+    // A dangling link is an existing hook: its target is not created.
+    std::fs::remove_file(&hook).unwrap();
+    let nowhere = shared.path().join("nowhere");
+    symlink(&nowhere, &hook).unwrap();
+    assert_eq!(code(&run(repo.path(), &["hook", "install"])), 0);
+    assert!(!nowhere.exists());
+    assert!(is_link(&kept) && !is_link(&hook));
+    assert_eq!(code(&run(repo.path(), &["hook", "uninstall"])), 0);
+    assert_eq!(std::fs::read_link(&hook).unwrap(), nowhere);
+}
