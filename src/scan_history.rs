@@ -39,7 +39,7 @@ struct Group {
 struct Tally {
     stats: Stats,
     notes: Vec<String>,
-    missing: u64,
+    missing: Vec<String>,
 }
 
 /// Scans every blob reachable from any ref of the repository whose Git
@@ -82,7 +82,9 @@ pub fn scan_history(
                 let data = match repo.objects.try_find(oid, buf) {
                     Ok(Some(d)) if d.kind == gix::objs::Kind::Blob => d.data,
                     _ => {
-                        tally.lock().expect("no panics while locked").missing += 1;
+                        let mut t = tally.lock().expect("no panics while locked");
+                        t.missing
+                            .push(format!("blob {oid} ({path}): not in the object store"));
                         return (i, Vec::new());
                     }
                 };
@@ -120,15 +122,24 @@ pub fn scan_history(
         .collect();
     let mut tally = tally.into_inner().expect("no panics while locked");
     let findings = group(&store.handle(), &history, found, ignore);
-    tally.stats.errors = history.missing.len() as u64;
     let mut notes = tally.notes;
-    if tally.missing > 0 || !history.missing.is_empty() {
+    let missing = tally.missing.len() + history.missing.len();
+    tally.stats.missing_objects = missing as u64;
+    if missing > 0 {
         notes.push(format!(
-            "{} blobs and {} commits or trees are missing from the object store (a partial or damaged clone?); they were skipped",
-            tally.missing,
-            history.missing.len()
+            "{missing} object{} missing from the object store (a partial or damaged clone?); what {} was not scanned",
+            if missing == 1 { " is" } else { "s are" },
+            if missing == 1 { "it holds" } else { "they hold" }
         ));
-        notes.extend(history.missing.iter().take(5).cloned());
+        tally.missing.sort();
+        notes.extend(
+            history
+                .missing
+                .iter()
+                .chain(&tally.missing)
+                .take(5)
+                .cloned(),
+        );
     }
     Ok(scan::finish(findings, tally.stats, notes, engine, started))
 }

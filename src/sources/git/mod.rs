@@ -2,7 +2,9 @@
 //! filter, fsmonitor or anything else the repository configures.
 //!
 //! - `staged`: what the next commit would contain (the index against HEAD);
-//! - `range`: the commits of a range, each against its parents.
+//! - `range`: the commits of a range, each against its parents;
+//! - `history` (read with gitoxide): every blob of every commit, from the
+//!   `tips` of the repository.
 //!
 //! Both yield [`Change`]s: a blob's content, the lines the change adds, and
 //! where the change comes from.
@@ -12,6 +14,7 @@ pub mod history;
 pub mod pages;
 pub mod range;
 pub mod staged;
+pub mod tips;
 
 use std::path::{Path, PathBuf};
 
