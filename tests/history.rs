@@ -238,6 +238,36 @@ fn a_clean_shallow_clone_is_clean_and_ranges_stop_at_its_boundary() {
     }
 }
 
+#[test]
+fn path_filters_and_fingerprints_apply_to_each_path_of_a_blob() {
+    let mut repo = Repo::new();
+    let (l1, l2) = (leak("fixture"), leak("accepted"));
+    repo.commit_files(
+        &[
+            (".keyhound.toml", "[allowlist]\npaths = [\"fixtures/**\"]\n"),
+            ("fixtures/key.env", &l1),
+            ("real.env", &l1),
+            ("a.env", &l2),
+            ("b.env", &l2),
+        ],
+        "one blob at two paths, twice",
+    );
+    let (_, doc, _) = history(repo.path(), &[]);
+    let paths: Vec<String> = found(&doc).into_iter().map(|f| f.0).collect();
+    assert_eq!(paths, ["a.env", "b.env", "real.env"], "{doc:#}");
+    let fp = findings(&doc)[0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    repo.write(
+        ".keyhound.toml",
+        format!("[allowlist]\npaths = [\"fixtures/**\"]\nfingerprints = [\"{fp}\"]\n").as_bytes(),
+    );
+    let (_, doc, _) = history(repo.path(), &[]);
+    let paths: Vec<String> = found(&doc).into_iter().map(|f| f.0).collect();
+    assert_eq!(paths, ["b.env", "real.env"], "{doc:#}");
+}
+
 fn remove_loose(repo: &Repo, id: git2::Oid) {
     let hex = id.to_string();
     let object = repo
@@ -341,4 +371,39 @@ fn worktree_heads_stashes_and_tagged_trees_and_blobs_are_scanned() {
     );
     assert_eq!(got[3].1, detached.to_string());
     assert_eq!((got[1].1.as_str(), got[2].1.as_str()), ("", ""));
+}
+
+#[test]
+fn a_secret_twice_in_one_file_counts_one_commit_at_its_first_line() {
+    let mut repo = Repo::new();
+    let key = binance_key("twice");
+    let text = format!("# binance\nBINANCE_API_SECRET={key}\nX=1\nBACKUP_SECRET={key}\n");
+    repo.commit_files(&[("bot.env", &text)], "twice");
+    let (_, doc, _) = history(repo.path(), &[]);
+    let f = findings(&doc);
+    assert_eq!(f.len(), 1, "{doc:#}");
+    assert_eq!(f[0]["commits"], 1);
+    assert_eq!(f[0]["line"], 2);
+}
+
+#[test]
+fn at_head_means_the_secret_anywhere_at_head() {
+    let mut repo = Repo::new();
+    let old = repo.commit_files(&[("old.env", &leak("moved"))], "leak");
+    repo.remove("old.env");
+    repo.stage("old.env");
+    let new = repo.commit_files(&[("new.env", &format!("{}X=1\n", leak("moved")))], "move");
+    let (_, doc, _) = history(repo.path(), &[]);
+    assert_eq!(
+        found(&doc),
+        [
+            ("new.env".to_string(), new.to_string(), true),
+            ("old.env".to_string(), old.to_string(), true)
+        ]
+    );
+    let out = stdout(&run(repo.path(), &["git"]));
+    assert!(
+        out.contains("still at HEAD") && !out.contains("removed since"),
+        "{out}"
+    );
 }

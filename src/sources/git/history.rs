@@ -47,8 +47,8 @@ pub struct History {
     /// Distinct blobs, in order of first appearance, each with every path
     /// it was introduced at.
     pub blobs: Vec<(ObjectId, Vec<Introduction>)>,
-    /// Blobs in HEAD's tree.
-    pub at_head: HashSet<ObjectId>,
+    /// The files of HEAD's tree: each blob with its paths.
+    pub at_head: HashMap<ObjectId, Vec<String>>,
     /// Refs, commits or trees whose objects could not be read (partial
     /// clones, damage).
     pub missing: Vec<String>,
@@ -287,24 +287,30 @@ impl Walker {
     }
 }
 
-/// Blobs of HEAD's tree.
-fn head_blobs(repo: &gix::Repository) -> HashSet<ObjectId> {
-    let mut out = HashSet::new();
+/// The files of HEAD's tree: each blob with its paths.
+fn head_files(repo: &gix::Repository) -> HashMap<ObjectId, Vec<String>> {
+    let mut out: HashMap<ObjectId, Vec<String>> = HashMap::new();
     let Ok(tree) = repo.head_tree_id() else {
         return out;
     };
-    let mut stack = vec![tree.detach()];
+    let mut stack = vec![(tree.detach(), String::new())];
     let mut buf = Vec::new();
-    while let Some(t) = stack.pop() {
+    while let Some((t, dir)) = stack.pop() {
         let Ok(entries) = repo.objects.find_tree_iter(&t, &mut buf) else {
             continue;
         };
         for entry in entries.flatten() {
             let mode = u32::from(entry.mode.value());
+            let name = String::from_utf8_lossy(entry.filename);
+            let path = if dir.is_empty() {
+                name.into_owned()
+            } else {
+                format!("{dir}/{name}")
+            };
             if mode == TREE_MODE {
-                stack.push(entry.oid.to_owned());
+                stack.push((entry.oid.to_owned(), path));
             } else if is_file_mode(mode) {
-                out.insert(entry.oid.to_owned());
+                out.entry(entry.oid.to_owned()).or_default().push(path);
             }
         }
     }
@@ -393,7 +399,7 @@ pub fn enumerate(store: &Store, trim: &Trimmer) -> Result<History> {
             .push(Introduction { path: name, commit });
         commit += 1;
     }
-    history.at_head = head_blobs(&repo);
+    history.at_head = head_files(&repo);
     Ok(history)
 }
 
