@@ -43,8 +43,17 @@ pub fn hooks_dir(repo: &Repository) -> Result<PathBuf> {
     })
 }
 
+/// Whether anything is at `path`, a dangling symlink included.
+fn present(path: &Path) -> bool {
+    path.symlink_metadata().is_ok()
+}
+
+/// keyhound's own hook: a regular file with the marker. A symlink is never
+/// ours, even to a keyhound hook: it is someone else's setup, and writing
+/// through it would change its target.
 fn is_ours(path: &Path) -> bool {
-    fs::read_to_string(path).is_ok_and(|t| t.lines().take(3).any(|l| l.starts_with(MARKER)))
+    path.symlink_metadata().is_ok_and(|m| m.is_file())
+        && fs::read_to_string(path).is_ok_and(|t| t.lines().take(3).any(|l| l.starts_with(MARKER)))
 }
 
 #[cfg(unix)]
@@ -82,20 +91,23 @@ pub fn install(repo: &Repository, binary: &Path, force: bool) -> Result<Installe
         "@KEYHOUND_PATH@",
         &binary.to_string_lossy().replace('\'', "'\\''"),
     );
-    let outcome = if !hook.exists() {
+    let outcome = if !present(&hook) {
         Installed::Fresh(hook.clone())
     } else if is_ours(&hook) {
         Installed::Updated(hook.clone())
     } else if force {
+        // The hook itself goes (a symlink, not its target).
+        fs::remove_file(&hook).map_err(io(&hook))?;
         Installed::Replaced(hook.clone())
     } else {
-        if kept.exists() {
+        if present(&kept) {
             return Err(Error::Config {
                 origin: kept.display().to_string(),
                 message: "a chained hook is already kept here; remove it, or use --force to overwrite the current hook"
                     .into(),
             });
         }
+        // A symlink is moved as it is, still pointing at its target.
         fs::rename(&hook, &kept).map_err(io(&hook))?;
         Installed::Chained {
             hook: hook.clone(),
@@ -125,7 +137,7 @@ pub fn uninstall(repo: &Repository) -> Result<Uninstalled> {
         return Ok(Uninstalled::NotInstalled(hook));
     }
     fs::remove_file(&hook).map_err(io(&hook))?;
-    if kept.exists() {
+    if present(&kept) {
         fs::rename(&kept, &hook).map_err(io(&kept))?;
         return Ok(Uninstalled::Restored(hook));
     }

@@ -30,6 +30,9 @@ pub struct Stats {
     pub bytes_scanned: u64,
     pub files_skipped_binary: u64,
     pub files_skipped_large: u64,
+    /// Objects a Git scan could not find (a shallow, partial or damaged
+    /// clone): noted and skipped, not errors.
+    pub missing_objects: u64,
     pub errors: u64,
     pub findings: u64,
     pub rules: usize,

@@ -49,6 +49,13 @@ pub fn scan_changes(
         }
         let blob = match repo.find_blob(change.blob) {
             Ok(b) => b,
+            // Not in the store (a partial clone): noted and skipped, as in
+            // history scans.
+            Err(e) if e.code() == git2::ErrorCode::NotFound => {
+                stats.missing_objects += 1;
+                notes.push(format!("{}: blob {} is missing", change.path, change.blob));
+                continue;
+            }
             Err(e) => {
                 stats.errors += 1;
                 notes.push(format!(

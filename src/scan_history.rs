@@ -3,24 +3,24 @@
 //! many commits brought a version holding it, and whether it is still at
 //! HEAD.
 
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
-
-use std::path::Path;
 
 use gix::prelude::*;
 use ignore::gitignore::Gitignore;
 use rayon::prelude::*;
 
-use crate::detectors::{Engine, Scratch};
+use crate::detectors::{Engine, PathForms, Scratch};
 use crate::error::Result;
-use crate::findings::{Finding, fingerprint};
+use crate::findings::{Finding, fingerprint, from_matches};
 use crate::scan::{self, Counters, Outcome, Output, Stats, human_bytes};
 use crate::sources::git::history::{self, History, Store};
 use crate::sources::git::pages::Trimmer;
-use crate::sources::{Blob, is_binary};
+use crate::sources::is_binary;
 
 /// How often the pack pages are given back: every so many commits walked,
 /// and every so many bytes of blobs read.
@@ -32,18 +32,65 @@ struct Group {
     finding: Finding,
     first_commit: u32,
     commits: u64,
-    at_head: bool,
 }
 
 #[derive(Default)]
 struct Tally {
     stats: Stats,
     notes: Vec<String>,
-    missing: u64,
+    missing: Vec<String>,
+}
+
+/// What one blob holds, for each way its paths filter findings.
+struct Scanned {
+    /// Index into [`History::blobs`].
+    blob: usize,
+    /// For each introduction of the blob, the index of its findings in
+    /// `findings`, or `None` when the path is ignored or allowlisted.
+    classes: Vec<Option<usize>>,
+    findings: Vec<Vec<Finding>>,
+}
+
+/// How a path filters a blob's findings: `None` when it hides them all
+/// (`.keyhoundignore`, a global path allowlist), else the rules whose own
+/// path allowlist matches it. Paths that filter alike share one scan.
+fn path_class(
+    engine: &Engine,
+    ignore: Option<&Gitignore>,
+    path_rules: &[u32],
+    path: &str,
+) -> Option<Vec<u32>> {
+    let forms = PathForms {
+        display: path,
+        relative: path,
+    };
+    if ignore.is_some_and(|g| g.matched_path_or_any_parents(path, false).is_ignore())
+        || engine.path_allowed(forms)
+    {
+        return None;
+    }
+    Some(
+        path_rules
+            .iter()
+            .copied()
+            .filter(|&r| {
+                engine
+                    .rule(r)
+                    .compiled()
+                    .allowlist
+                    .allows_path(&[path, path])
+            })
+            .collect(),
+    )
 }
 
 /// Scans every blob reachable from any ref of the repository whose Git
 /// directory is `git_dir`.
+///
+/// A blob is read once, and scanned once per way its paths filter findings
+/// (nearly always once); which findings each introduction path keeps (path
+/// allowlists, `.keyhoundignore`, accepted fingerprints) is settled per
+/// path when findings are grouped.
 pub fn scan_history(
     engine: &Engine,
     git_dir: &Path,
@@ -59,9 +106,12 @@ pub fn scan_history(
     counters
         .total
         .store(history.blobs.len() as u64, Ordering::Relaxed);
+    let path_rules: Vec<u32> = (0..engine.rules().rules.len() as u32)
+        .filter(|&r| !engine.rule(r).spec.allowlist.paths.is_empty())
+        .collect();
     let tally = Mutex::new(Tally::default());
     // One repository handle, read buffer and scratch space per worker.
-    let found: Vec<(usize, Vec<Finding>)> = history
+    let found: Vec<Scanned> = history
         .blobs
         .par_iter()
         .enumerate()
@@ -69,21 +119,29 @@ pub fn scan_history(
             || (store.handle(), Scratch::default(), Vec::new()),
             |(repo, scratch, buf), (i, (oid, intros))| {
                 counters.files.fetch_add(1, Ordering::Relaxed);
-                let paths: Vec<&str> = intros
+                let mut kinds: Vec<(Vec<u32>, &str)> = Vec::new();
+                let classes: Vec<Option<usize>> = intros
                     .iter()
-                    .map(|x| x.path.as_str())
-                    .filter(|p| {
-                        !ignore.is_some_and(|g| g.matched_path_or_any_parents(p, false).is_ignore())
+                    .map(|x| {
+                        let class = path_class(engine, ignore, &path_rules, &x.path)?;
+                        Some(match kinds.iter().position(|(c, _)| *c == class) {
+                            Some(k) => k,
+                            None => {
+                                kinds.push((class, &x.path));
+                                kinds.len() - 1
+                            }
+                        })
                     })
                     .collect();
-                let Some(&path) = paths.first() else {
-                    return (i, Vec::new());
-                };
+                // Every path hides the blob's findings: not even read.
+                let &(_, path) = kinds.first()?;
                 let data = match repo.objects.try_find(oid, buf) {
                     Ok(Some(d)) if d.kind == gix::objs::Kind::Blob => d.data,
                     _ => {
-                        tally.lock().expect("no panics while locked").missing += 1;
-                        return (i, Vec::new());
+                        let mut t = tally.lock().expect("no panics while locked");
+                        t.missing
+                            .push(format!("blob {oid} ({path}): not in the object store"));
+                        return None;
                     }
                 };
                 byte_trim.add(data.len() as u64);
@@ -101,83 +159,118 @@ pub fn scan_history(
                             human_bytes(data.len() as u64)
                         ));
                     }
-                    return (i, Vec::new());
+                    return None;
                 }
                 {
                     let mut t = tally.lock().expect("no panics while locked");
                     t.stats.files_scanned += 1;
                     t.stats.bytes_scanned += data.len() as u64;
                 }
-                let blob = Blob {
-                    display: path,
-                    relative: path,
-                    data,
-                };
-                (i, scan::scan_blob(engine, blob, output, scratch))
+                let findings: Vec<Vec<Finding>> = kinds
+                    .iter()
+                    .map(|&(_, path)| {
+                        let forms = PathForms {
+                            display: path,
+                            relative: path,
+                        };
+                        let matches = engine.scan(data, forms, scratch);
+                        let rules = &engine.rules().rules;
+                        from_matches(data, &matches, rules, path, output.reveal)
+                    })
+                    .collect();
+                findings.iter().any(|f| !f.is_empty()).then_some(Scanned {
+                    blob: i,
+                    classes,
+                    findings,
+                })
             },
         )
-        .filter(|(_, f)| !f.is_empty())
+        .flatten()
         .collect();
     let mut tally = tally.into_inner().expect("no panics while locked");
-    let findings = group(&store.handle(), &history, found, ignore);
-    tally.stats.errors = history.missing.len() as u64;
+    let findings = group(&store.handle(), &history, found, output);
     let mut notes = tally.notes;
-    if tally.missing > 0 || !history.missing.is_empty() {
+    let missing = tally.missing.len() + history.missing.len();
+    tally.stats.missing_objects = missing as u64;
+    if missing > 0 {
         notes.push(format!(
-            "{} blobs and {} commits or trees are missing from the object store (a partial or damaged clone?); they were skipped",
-            tally.missing,
-            history.missing.len()
+            "{missing} object{} missing from the object store (a partial or damaged clone?); what {} was not scanned",
+            if missing == 1 { " is" } else { "s are" },
+            if missing == 1 { "it holds" } else { "they hold" }
         ));
-        notes.extend(history.missing.iter().take(5).cloned());
+        tally.missing.sort();
+        notes.extend(
+            history
+                .missing
+                .iter()
+                .chain(&tally.missing)
+                .take(5)
+                .cloned(),
+        );
     }
     Ok(scan::finish(findings, tally.stats, notes, engine, started))
 }
 
-/// One finding per secret and path: the first commit that introduced it,
-/// how many introduced it, and whether HEAD still holds it.
+/// One finding per secret and path: the first commit that introduced it
+/// (at its first line and column there), how many commits introduced it,
+/// and whether HEAD still holds the same secret, at any path.
 fn group(
     repo: &gix::Repository,
     history: &History,
-    found: Vec<(usize, Vec<Finding>)>,
-    ignore: Option<&Gitignore>,
+    found: Vec<Scanned>,
+    output: &Output,
 ) -> Vec<Finding> {
     let mut groups: HashMap<(String, String, [u8; 32]), Group> = HashMap::new();
-    for (i, findings) in found {
-        let (oid, intros) = &history.blobs[i];
-        let in_head = history.at_head.contains(oid);
-        for intro in intros {
-            if ignore.is_some_and(|g| {
-                g.matched_path_or_any_parents(&intro.path, false)
-                    .is_ignore()
-            }) {
+    let mut at_head: HashSet<(String, [u8; 32])> = HashSet::new();
+    for scanned in found {
+        let (oid, intros) = &history.blobs[scanned.blob];
+        let head_paths = history.at_head.get(oid);
+        for (intro, class) in intros.iter().zip(&scanned.classes) {
+            let Some(class) = *class else {
                 continue;
-            }
-            for f in &findings {
+            };
+            let in_head = head_paths.is_some_and(|ps| ps.contains(&intro.path));
+            let mut counted: HashSet<(&str, [u8; 32])> = HashSet::new();
+            for f in &scanned.findings[class] {
+                let fp = fingerprint(&f.rule_id, &intro.path, &f.secret_digest);
+                if output.suppressed.contains(&fp) {
+                    continue;
+                }
+                if in_head {
+                    at_head.insert((f.rule_id.clone(), f.secret_digest));
+                }
+                let once = counted.insert((&f.rule_id, f.secret_digest));
                 let key = (f.rule_id.clone(), intro.path.clone(), f.secret_digest);
-                let g = groups.entry(key).or_insert_with(|| Group {
-                    finding: f.clone(),
-                    first_commit: intro.commit,
-                    commits: 0,
-                    at_head: false,
-                });
-                g.commits += 1;
-                g.at_head |= in_head;
-                if intro.commit <= g.first_commit {
-                    g.first_commit = intro.commit;
-                    g.finding = f.clone();
+                match groups.entry(key) {
+                    Entry::Vacant(v) => {
+                        v.insert(Group {
+                            finding: f.clone(),
+                            first_commit: intro.commit,
+                            commits: 1,
+                        });
+                    }
+                    Entry::Occupied(mut o) => {
+                        let g = o.get_mut();
+                        g.commits += u64::from(once);
+                        if (intro.commit, f.line, f.column)
+                            < (g.first_commit, g.finding.line, g.finding.column)
+                        {
+                            g.first_commit = intro.commit;
+                            g.finding = f.clone();
+                        }
+                    }
                 }
             }
         }
-        let _ = oid;
     }
     groups
         .into_iter()
-        .map(|((_, path, _), g)| {
+        .map(|((rule, path, digest), g)| {
             let mut f = g.finding;
-            f.fingerprint = fingerprint(&f.rule_id, &path, &f.secret_digest);
+            f.fingerprint = fingerprint(&rule, &path, &digest);
             f.path = path;
             f.commits = Some(g.commits);
-            f.at_head = Some(g.at_head);
+            f.at_head = Some(at_head.contains(&(rule, digest)));
             f.provenance = history::provenance(repo, history.commits[g.first_commit as usize]);
             f
         })

@@ -411,3 +411,171 @@ fn install_honours_core_hooks_path() {
     assert!(repo.path().join("githooks/pre-commit").exists());
     assert!(!repo.path().join(".git/hooks/pre-commit").exists());
 }
+
+/// Runs `keyhound ARGS` in `dir` with extra environment variables.
+fn run_env(dir: &std::path::Path, args: &[&str], env: &[(&str, &std::path::Path)]) -> i32 {
+    let mut cmd = std::process::Command::new(bin());
+    cmd.args(args).current_dir(dir).env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().expect("keyhound runs");
+    assert!(matches!(code(&o), 0 | 1), "{}", stderr(&o));
+    code(&o)
+}
+
+#[test]
+fn git_index_file_and_git_dir_are_honoured() {
+    let mut repo = Repo::new();
+    repo.commit_files(&[("README.md", "# bot\n")], "init");
+    repo.write("bot.env", format!("# binance\n{}", leak("alt")).as_bytes());
+    repo.stage("bot.env");
+    // The staged secret lives only in another index file, as Git's
+    // temporary index of `git commit -a` does.
+    std::fs::copy(repo.path().join(".git/index"), repo.path().join("alt")).unwrap();
+    repo.unstage("bot.env");
+    assert_eq!(staged(&repo).0, 0);
+    let args = ["scan", "--staged"];
+    let abs = repo.path().join("alt");
+    assert_eq!(run_env(repo.path(), &args, &[("GIT_INDEX_FILE", &abs)]), 1);
+    let rel = std::path::Path::new("alt");
+    assert_eq!(run_env(repo.path(), &args, &[("GIT_INDEX_FILE", rel)]), 1);
+    // GIT_DIR, from outside the work tree.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let git_dir = repo.path().join(".git");
+    let env = [("GIT_DIR", git_dir.as_path()), ("GIT_INDEX_FILE", &abs)];
+    assert_eq!(run_env(elsewhere.path(), &args, &env), 1);
+}
+
+#[test]
+fn hook_blocks_commit_all_and_commit_with_paths() {
+    let mut repo = Repo::new();
+    repo.commit_files(&[("bot.env", "# binance\n")], "init");
+    assert_eq!(code(&run(repo.path(), &["hook", "install"])), 0);
+    repo.write(
+        "bot.env",
+        format!("# binance\n{}", leak("commit-a")).as_bytes(),
+    );
+    for args in [
+        &["commit", "-a", "-m", "leak"][..],
+        &["commit", "-m", "leak", "bot.env"],
+    ] {
+        let o = git(repo.path(), args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{args:?} got through: {err}");
+        assert!(err.contains("keyhound blocked this commit"), "{err}");
+    }
+}
+
+/// `(path, line, rule_id)` of what `git --range BASE..HEAD` finds.
+fn range_summary(repo: &Repo, base: git2::Oid) -> Vec<(String, u64, String)> {
+    let range = format!("{base}..HEAD");
+    let o = run(repo.path(), &["git", "--range", &range, "--format", "json"]);
+    summary(&serde_json::from_slice(&o.stdout).unwrap())
+}
+
+#[test]
+fn gitattributes_cannot_hide_changes() {
+    let mut repo = Repo::new();
+    let base = repo.commit_files(
+        &[
+            (".gitattributes", "*.env -diff\n*.cfg binary\n"),
+            ("a.env", "# binance\nX=1\n"),
+            ("b.cfg", "# binance\nX=1\n"),
+        ],
+        "init",
+    );
+    for (path, seed) in [("a.env", "attr-a"), ("b.cfg", "attr-b")] {
+        repo.write(path, format!("# binance\nX=1\n{}", leak(seed)).as_bytes());
+    }
+    repo.stage_all();
+    let want = [
+        ("a.env".to_string(), 3, "binance-secret-key".to_string()),
+        ("b.cfg".to_string(), 3, "binance-secret-key".to_string()),
+    ];
+    assert_eq!(summary(&staged(&repo).1), want);
+    repo.commit("leak");
+    assert_eq!(range_summary(&repo, base), want);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_that_replaces_a_symlink_is_scanned_whole() {
+    let mut repo = Repo::new();
+    repo.write("README.md", b"# bot\n");
+    std::os::unix::fs::symlink("README.md", repo.path().join("bot.env")).unwrap();
+    repo.stage_all();
+    let base = repo.commit("init");
+    repo.remove("bot.env");
+    repo.write(
+        "bot.env",
+        format!("# binance\n{}", leak("typechange")).as_bytes(),
+    );
+    repo.stage("bot.env");
+    let want = [("bot.env".to_string(), 2, "binance-secret-key".to_string())];
+    assert_eq!(summary(&staged(&repo).1), want);
+    repo.commit("replace the link");
+    assert_eq!(range_summary(&repo, base), want);
+}
+
+#[test]
+fn a_copy_of_a_leaking_file_is_new_even_if_its_source_changes() {
+    let mut repo = Repo::new();
+    let text = format!("# binance\n{}", leak("copied"));
+    let base = repo.commit_files(&[("a.env", &text)], "init with a leak");
+    repo.write("a.env", b"# binance\nBINANCE_API_SECRET=${SECRET}\n");
+    repo.write("b.env", text.as_bytes());
+    repo.stage_all();
+    let want = [("b.env".to_string(), 2, "binance-secret-key".to_string())];
+    assert_eq!(summary(&staged(&repo).1), want);
+    repo.commit("move the secret");
+    assert_eq!(range_summary(&repo, base), want);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinked_hooks_are_moved_or_replaced_never_written_through() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let repo = Repo::new();
+    let hooks = repo.path().join(".git/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    let (hook, kept) = (
+        hooks.join("pre-commit"),
+        hooks.join("pre-commit.keyhound-chained"),
+    );
+    let shared = tempfile::tempdir().unwrap();
+    let target = shared.path().join("team-hook");
+    let theirs = "#!/bin/sh\necho team-hook-ran >&2\nexit 0\n";
+    std::fs::write(&target, theirs).unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let is_link = |p: &std::path::Path| p.symlink_metadata().unwrap().file_type().is_symlink();
+
+    // Chained: the link is kept as it is, and still runs its target.
+    symlink(&target, &hook).unwrap();
+    assert_eq!(code(&run(repo.path(), &["hook", "install"])), 0);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), theirs);
+    assert!(!is_link(&hook) && is_link(&kept));
+    assert_eq!(std::fs::read_link(&kept).unwrap(), target);
+    repo.write("a.txt", b"a\n");
+    git(repo.path(), &["add", "a.txt"]);
+    let o = git(repo.path(), &["commit", "-m", "a"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("team-hook-ran"));
+    assert_eq!(code(&run(repo.path(), &["hook", "uninstall"])), 0);
+    assert!(is_link(&hook) && kept.symlink_metadata().is_err());
+    assert_eq!(std::fs::read_link(&hook).unwrap(), target);
+
+    // --force replaces the link, not its target.
+    assert_eq!(code(&run(repo.path(), &["hook", "install", "--force"])), 0);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), theirs);
+    assert!(!is_link(&hook) && kept.symlink_metadata().is_err());
+
+    // A dangling link is an existing hook: its target is not created.
+    std::fs::remove_file(&hook).unwrap();
+    let nowhere = shared.path().join("nowhere");
+    symlink(&nowhere, &hook).unwrap();
+    assert_eq!(code(&run(repo.path(), &["hook", "install"])), 0);
+    assert!(!nowhere.exists());
+    assert!(is_link(&kept) && !is_link(&hook));
+    assert_eq!(code(&run(repo.path(), &["hook", "uninstall"])), 0);
+    assert_eq!(std::fs::read_link(&hook).unwrap(), nowhere);
+}

@@ -200,3 +200,210 @@ fn history_is_scanned_from_a_worktree() {
     assert_eq!(code, 1);
     assert_eq!(findings(&doc).len(), 1);
 }
+
+/// `(path, commit, at_head)` of each finding.
+fn found(doc: &serde_json::Value) -> Vec<(String, String, bool)> {
+    findings(doc)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["commit"].as_str().unwrap_or("").to_string(),
+                f["at_head"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_clean_shallow_clone_is_clean_and_ranges_stop_at_its_boundary() {
+    let mut repo = Repo::new();
+    for i in 0..5 {
+        repo.commit_files(&[("a.txt", &format!("a{i}\n"))], "more");
+    }
+    let url = format!("file://{}", repo.path().display());
+    let work = tempfile::tempdir().unwrap();
+    git(
+        work.path(),
+        &["clone", "-q", "--depth", "2", &url, "shallow"],
+    );
+    let shallow = work.path().join("shallow");
+    let (code, doc, err) = history(&shallow, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(doc["stats"]["missing_objects"], 0, "{err}");
+    assert!(!err.contains("missing"), "{err}");
+    for range in ["..HEAD", "HEAD~1..HEAD"] {
+        let (code, _, err) = history(&shallow, &["--range", range]);
+        assert_eq!(code, 0, "{range}: {err}");
+    }
+}
+
+#[test]
+fn path_filters_and_fingerprints_apply_to_each_path_of_a_blob() {
+    let mut repo = Repo::new();
+    let (l1, l2) = (leak("fixture"), leak("accepted"));
+    repo.commit_files(
+        &[
+            (".keyhound.toml", "[allowlist]\npaths = [\"fixtures/**\"]\n"),
+            ("fixtures/key.env", &l1),
+            ("real.env", &l1),
+            ("a.env", &l2),
+            ("b.env", &l2),
+        ],
+        "one blob at two paths, twice",
+    );
+    let (_, doc, _) = history(repo.path(), &[]);
+    let paths: Vec<String> = found(&doc).into_iter().map(|f| f.0).collect();
+    assert_eq!(paths, ["a.env", "b.env", "real.env"], "{doc:#}");
+    let fp = findings(&doc)[0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    repo.write(
+        ".keyhound.toml",
+        format!("[allowlist]\npaths = [\"fixtures/**\"]\nfingerprints = [\"{fp}\"]\n").as_bytes(),
+    );
+    let (_, doc, _) = history(repo.path(), &[]);
+    let paths: Vec<String> = found(&doc).into_iter().map(|f| f.0).collect();
+    assert_eq!(paths, ["b.env", "real.env"], "{doc:#}");
+}
+
+fn remove_loose(repo: &Repo, id: git2::Oid) {
+    let hex = id.to_string();
+    let object = repo
+        .path()
+        .join(".git/objects")
+        .join(&hex[..2])
+        .join(&hex[2..]);
+    std::fs::remove_file(object).unwrap();
+}
+
+#[test]
+fn missing_commits_are_counted_and_noted_not_errors() {
+    // A ref to a commit that is gone.
+    let mut repo = Repo::new();
+    repo.commit_files(&[("a.txt", "a\n")], "init");
+    repo.branch("lost");
+    let lost = repo.commit_files(&[("b.txt", "b\n")], "lost");
+    repo.checkout("master");
+    remove_loose(&repo, lost);
+    let (code, doc, err) = history(repo.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(doc["stats"]["missing_objects"], 1);
+    assert!(
+        err.contains("refs/heads/lost") && err.contains(&lost.to_string()),
+        "{err}"
+    );
+
+    // A parent that is gone (a damaged clone, not a shallow one), and a
+    // ref to it: one object, counted once.
+    let mut repo = Repo::new();
+    let first = repo.commit_files(&[("a.txt", "a\n")], "init");
+    repo.commit_files(&[("a.txt", "b\n")], "next");
+    repo.repo
+        .reference("refs/tags/first", first, false, "")
+        .unwrap();
+    remove_loose(&repo, first);
+    let (code, doc, err) = history(repo.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(doc["stats"]["missing_objects"], 1);
+    assert_eq!(doc["stats"]["errors"], 0);
+    assert!(err.contains(&first.to_string()), "{err}");
+}
+
+#[test]
+fn worktree_heads_stashes_and_tagged_trees_and_blobs_are_scanned() {
+    let mut repo = Repo::new();
+    repo.commit_files(&[("a.env", "# binance\n")], "init");
+    // A commit only a linked worktree's detached HEAD reaches.
+    let wt_dir = tempfile::tempdir().unwrap();
+    let wt_path = wt_dir.path().join("wt");
+    git(
+        repo.path(),
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "--detach",
+            wt_path.to_str().unwrap(),
+        ],
+    );
+    let wt = git2::Repository::open(&wt_path).unwrap();
+    std::fs::write(wt_path.join("wt.env"), leak("detached")).unwrap();
+    let mut index = wt.index().unwrap();
+    index.add_path(std::path::Path::new("wt.env")).unwrap();
+    let tree = wt.find_tree(index.write_tree().unwrap()).unwrap();
+    let parent = wt.head().unwrap().peel_to_commit().unwrap();
+    let sig = git2::Signature::now("Wt", "wt@example.com").unwrap();
+    let detached = wt
+        .commit(Some("HEAD"), &sig, &sig, "wt", &tree, &[&parent])
+        .unwrap();
+    // Two stashes: the older lives only in the stash's reflog.
+    repo.write("a.env", leak("stashed").as_bytes());
+    repo.repo.stash_save(&sig, "older", None).unwrap();
+    repo.write("a.env", b"# binance\nX=1\n");
+    repo.repo.stash_save(&sig, "newer", None).unwrap();
+    // A tag of a tree and a tag of a blob, in no commit.
+    let blob = repo.repo.blob(leak("tree-tag").as_bytes()).unwrap();
+    let mut sub = repo.repo.treebuilder(None).unwrap();
+    sub.insert("keys.env", blob, 0o100644).unwrap();
+    let sub = sub.write().unwrap();
+    let mut top = repo.repo.treebuilder(None).unwrap();
+    top.insert("deploy", sub, 0o040000).unwrap();
+    let top = top.write().unwrap();
+    repo.repo
+        .reference("refs/tags/tree-tag", top, false, "")
+        .unwrap();
+    let blob = repo.repo.blob(leak("blob-tag").as_bytes()).unwrap();
+    let obj = repo.repo.find_object(blob, None).unwrap();
+    repo.repo
+        .tag("blob-tag", &obj, &sig, "a key", false)
+        .unwrap();
+
+    let (code, doc, err) = history(repo.path(), &[]);
+    assert_eq!(code, 1, "{err}");
+    let got = found(&doc);
+    let paths: Vec<&str> = got.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["a.env", "blob-tag", "deploy/keys.env", "wt.env"],
+        "{doc:#}"
+    );
+    assert_eq!(got[3].1, detached.to_string());
+    assert_eq!((got[1].1.as_str(), got[2].1.as_str()), ("", ""));
+}
+
+#[test]
+fn a_secret_twice_in_one_file_counts_one_commit_at_its_first_line() {
+    let mut repo = Repo::new();
+    let key = binance_key("twice");
+    let text = format!("# binance\nBINANCE_API_SECRET={key}\nX=1\nBACKUP_SECRET={key}\n");
+    repo.commit_files(&[("bot.env", &text)], "twice");
+    let (_, doc, _) = history(repo.path(), &[]);
+    let f = findings(&doc);
+    assert_eq!(f.len(), 1, "{doc:#}");
+    assert_eq!(f[0]["commits"], 1);
+    assert_eq!(f[0]["line"], 2);
+}
+
+#[test]
+fn at_head_means_the_secret_anywhere_at_head() {
+    let mut repo = Repo::new();
+    let old = repo.commit_files(&[("old.env", &leak("moved"))], "leak");
+    repo.remove("old.env");
+    repo.stage("old.env");
+    let new = repo.commit_files(&[("new.env", &format!("{}X=1\n", leak("moved")))], "move");
+    let (_, doc, _) = history(repo.path(), &[]);
+    assert_eq!(
+        found(&doc),
+        [
+            ("new.env".to_string(), new.to_string(), true),
+            ("old.env".to_string(), old.to_string(), true)
+        ]
+    );
+    let out = stdout(&run(repo.path(), &["git"]));
+    assert!(
+        out.contains("still at HEAD") && !out.contains("removed since"),
+        "{out}"
+    );
+}

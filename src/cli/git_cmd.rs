@@ -66,8 +66,7 @@ fn setup(
     small: bool,
 ) -> Result<Setup> {
     let max_file_size = parse_size(max_file_size).context("bad --max-file-size")?;
-    let path = repo.cloned().unwrap_or_else(|| PathBuf::from("."));
-    let repo = git::open(&path)?;
+    let repo = git::open_env(repo.map(PathBuf::as_path))?;
     let loaded = repo_config(&repo, report.config.as_deref())?;
     let rules = rules_with(&loaded)?;
     let engine = if small {

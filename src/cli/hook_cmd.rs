@@ -1,7 +1,5 @@
 //! `keyhound hook install` and `keyhound hook uninstall`.
 
-use std::path::PathBuf;
-
 use anyhow::{Context, Result};
 
 use super::{EXIT_CLEAN, HookCommand};
@@ -11,7 +9,7 @@ use keyhound::sources::git;
 pub fn run(cmd: HookCommand) -> Result<u8> {
     match cmd {
         HookCommand::Install { repo, force } => {
-            let repo = git::open(&repo.unwrap_or_else(|| PathBuf::from(".")))?;
+            let repo = git::open_env(repo.as_deref())?;
             let binary = std::env::current_exe().context("cannot find keyhound's own path")?;
             match hooks::install(&repo, &binary, force).context("cannot install the hook")? {
                 Installed::Fresh(p) => {
@@ -34,7 +32,7 @@ pub fn run(cmd: HookCommand) -> Result<u8> {
             }
         }
         HookCommand::Uninstall { repo } => {
-            let repo = git::open(&repo.unwrap_or_else(|| PathBuf::from(".")))?;
+            let repo = git::open_env(repo.as_deref())?;
             match hooks::uninstall(&repo).context("cannot remove the hook")? {
                 Uninstalled::Removed(p) => {
                     println!("keyhound: removed the pre-commit hook {}", p.display())

@@ -21,6 +21,7 @@ use gix::prelude::*;
 use rayon::prelude::*;
 
 use super::pages::Trimmer;
+use super::tips;
 use crate::error::{Error, Result};
 use crate::findings::Provenance;
 
@@ -39,14 +40,17 @@ pub struct Introduction {
 /// What the object store holds, as far as the refs reach.
 #[derive(Debug, Default)]
 pub struct History {
-    /// Commits oldest first (topological order).
+    /// Commits oldest first (topological order), then the trees and blobs
+    /// that tags point at directly (no commit holds them: they have no
+    /// author or date).
     pub commits: Vec<ObjectId>,
     /// Distinct blobs, in order of first appearance, each with every path
     /// it was introduced at.
     pub blobs: Vec<(ObjectId, Vec<Introduction>)>,
-    /// Blobs in HEAD's tree.
-    pub at_head: HashSet<ObjectId>,
-    /// Commits or trees that could not be read (partial clones, damage).
+    /// The files of HEAD's tree: each blob with its paths.
+    pub at_head: HashMap<ObjectId, Vec<String>>,
+    /// Refs, commits or trees whose objects could not be read (partial
+    /// clones, damage).
     pub missing: Vec<String>,
 }
 
@@ -129,42 +133,23 @@ fn is_file_mode(mode: u32) -> bool {
 
 const TREE_MODE: u32 = 0o040000;
 
-/// Every ref (branches, tags peeled to their commits, remote-tracking refs,
-/// the stash) and HEAD.
-fn tips(repo: &gix::Repository) -> Vec<ObjectId> {
-    let mut out = Vec::new();
-    if let Ok(platform) = repo.references()
-        && let Ok(all) = platform.all()
-    {
-        for mut r in all.flatten() {
-            // A tag may point at a tree or a blob: only commits are walked.
-            if let Ok(id) = r.peel_to_id()
-                && let Ok(h) = id.header()
-                && h.kind() == gix::objs::Kind::Commit
-            {
-                out.push(id.detach());
-            }
-        }
-    }
-    if let Ok(id) = repo.head_id() {
-        out.push(id.detach());
-    }
-    out.sort();
-    out.dedup();
-    out
-}
-
 /// Commits reachable from `tips`, with their trees, parents before
-/// children (Kahn's algorithm over the graph found breadth first).
+/// children (Kahn's algorithm over the graph found breadth first). The
+/// parents of `shallow` commits are not looked for: a shallow clone does
+/// not have them, and is not damaged for that.
 fn topological(
     repo: &gix::Repository,
     tips: Vec<ObjectId>,
+    shallow: &HashSet<ObjectId>,
+    known_missing: &HashSet<ObjectId>,
     missing: &mut Vec<String>,
     trim: &Trimmer,
 ) -> Vec<(ObjectId, ObjectId)> {
     let mut index: FastMap<ObjectId, u32> = FastMap::default();
     let mut nodes: Vec<(ObjectId, ObjectId, Vec<ObjectId>)> = Vec::new();
     let mut seen: FastSet<ObjectId> = tips.iter().copied().collect();
+    // Objects already noted as missing are not looked for again.
+    seen.extend(known_missing.iter().copied());
     let mut queue: VecDeque<ObjectId> = tips.into();
     let mut buf = Vec::new();
     while let Some(id) = queue.pop_front() {
@@ -173,7 +158,7 @@ fn topological(
             .objects
             .try_find(&id, &mut buf)
             .map_err(|e| e.to_string())
-            .and_then(|d| d.ok_or_else(|| "missing".to_string()))
+            .and_then(|d| d.ok_or_else(|| "not in the object store".to_string()))
             .and_then(|d| {
                 d.try_into_commit_iter()
                     .ok_or_else(|| "not a commit".to_string())
@@ -183,7 +168,10 @@ fn topological(
                 Ok((tree, it.parent_ids().collect::<Vec<_>>()))
             });
         match read {
-            Ok((tree, parents)) => {
+            Ok((tree, mut parents)) => {
+                if shallow.contains(&id) {
+                    parents.clear();
+                }
                 for p in &parents {
                     if seen.insert(*p) {
                         queue.push_back(*p);
@@ -192,7 +180,6 @@ fn topological(
                 index.insert(id, nodes.len() as u32);
                 nodes.push((id, tree, parents));
             }
-            // A shallow clone's boundary parents are simply absent.
             Err(e) => missing.push(format!("commit {id}: {e}")),
         }
     }
@@ -300,24 +287,30 @@ impl Walker {
     }
 }
 
-/// Blobs of HEAD's tree.
-fn head_blobs(repo: &gix::Repository) -> HashSet<ObjectId> {
-    let mut out = HashSet::new();
+/// The files of HEAD's tree: each blob with its paths.
+fn head_files(repo: &gix::Repository) -> HashMap<ObjectId, Vec<String>> {
+    let mut out: HashMap<ObjectId, Vec<String>> = HashMap::new();
     let Ok(tree) = repo.head_tree_id() else {
         return out;
     };
-    let mut stack = vec![tree.detach()];
+    let mut stack = vec![(tree.detach(), String::new())];
     let mut buf = Vec::new();
-    while let Some(t) = stack.pop() {
+    while let Some((t, dir)) = stack.pop() {
         let Ok(entries) = repo.objects.find_tree_iter(&t, &mut buf) else {
             continue;
         };
         for entry in entries.flatten() {
             let mode = u32::from(entry.mode.value());
+            let name = String::from_utf8_lossy(entry.filename);
+            let path = if dir.is_empty() {
+                name.into_owned()
+            } else {
+                format!("{dir}/{name}")
+            };
             if mode == TREE_MODE {
-                stack.push(entry.oid.to_owned());
+                stack.push((entry.oid.to_owned(), path));
             } else if is_file_mode(mode) {
-                out.insert(entry.oid.to_owned());
+                out.entry(entry.oid.to_owned()).or_default().push(path);
             }
         }
     }
@@ -328,7 +321,20 @@ fn head_blobs(repo: &gix::Repository) -> HashSet<ObjectId> {
 pub fn enumerate(store: &Store, trim: &Trimmer) -> Result<History> {
     let repo = store.handle();
     let mut history = History::default();
-    let order = topological(&repo, tips(&repo), &mut history.missing, trim);
+    let tips = tips::tips(&repo);
+    history.missing = tips.missing;
+    let shallow = tips::shallow(&repo);
+    let mut order = topological(
+        &repo,
+        tips.commits,
+        &shallow,
+        &tips.missing_ids,
+        &mut history.missing,
+        trim,
+    );
+    // Trees that tags point at come after every commit: a file a commit
+    // also holds is attributed to that commit.
+    order.extend(tips.trees.iter().map(|&(_, tree)| (tree, tree)));
     history.commits = order.iter().map(|(c, _)| *c).collect();
     let threads = rayon::current_num_threads().max(1);
     let chunk = order.len().div_ceil(threads).max(1);
@@ -378,7 +384,22 @@ pub fn enumerate(store: &Store, trim: &Trimmer) -> Result<History> {
             commit += 1;
         }
     }
-    history.at_head = head_blobs(&repo);
+    // Blobs that tags point at, at the tag's name, last of all.
+    for (name, blob) in tips.blobs {
+        if !seen.insert((blob, extend_hash(0, name.as_bytes()))) {
+            continue;
+        }
+        let at = *index.entry(blob).or_insert_with(|| {
+            history.blobs.push((blob, Vec::new()));
+            history.blobs.len() - 1
+        });
+        history.commits.push(blob);
+        history.blobs[at]
+            .1
+            .push(Introduction { path: name, commit });
+        commit += 1;
+    }
+    history.at_head = head_files(&repo);
     Ok(history)
 }
 

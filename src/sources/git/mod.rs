@@ -2,7 +2,9 @@
 //! filter, fsmonitor or anything else the repository configures.
 //!
 //! - `staged`: what the next commit would contain (the index against HEAD);
-//! - `range`: the commits of a range, each against its parents.
+//! - `range`: the commits of a range, each against its parents;
+//! - `history` (read with gitoxide): every blob of every commit, from the
+//!   `tips` of the repository.
 //!
 //! Both yield [`Change`]s: a blob's content, the lines the change adds, and
 //! where the change comes from.
@@ -12,6 +14,7 @@ pub mod history;
 pub mod pages;
 pub mod range;
 pub mod staged;
+pub mod tips;
 
 use std::path::{Path, PathBuf};
 
@@ -86,6 +89,49 @@ pub struct Change {
 /// detection) took 40% of a full-history scan, and a scanner that only
 /// reads gains nothing from it.
 pub fn open(path: &Path) -> Result<Repository> {
+    set_options();
+    Repository::discover(path).map_err(|e| cannot_open(path, &e))
+}
+
+/// Opens the repository as Git's own commands would: `explicit` (`--repo`)
+/// if given, else `GIT_DIR` (with `GIT_WORK_TREE`) when set, else the one at
+/// or above the current directory. `GIT_INDEX_FILE`, when set, replaces the
+/// repository's index: Git sets it for the pre-commit hook of
+/// `git commit -a` and `git commit PATH`, whose next commit is a temporary
+/// index, not `.git/index`. Relative paths are taken from the current
+/// directory, as Git does.
+pub fn open_env(explicit: Option<&Path>) -> Result<Repository> {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    let repo = match (explicit, var("GIT_DIR")) {
+        (Some(path), _) => open(path)?,
+        (None, Some(dir)) => {
+            set_options();
+            let dir = PathBuf::from(dir);
+            let repo = Repository::open(&dir).map_err(|e| cannot_open(&dir, &e))?;
+            if let Some(work_tree) = var("GIT_WORK_TREE") {
+                repo.set_workdir(Path::new(&work_tree), false)?;
+            }
+            repo
+        }
+        (None, None) => open(Path::new("."))?,
+    };
+    if let Some(file) = var("GIT_INDEX_FILE") {
+        let file = std::env::current_dir()
+            .map(|cwd| cwd.join(&file))
+            .unwrap_or_else(|_| PathBuf::from(&file));
+        let mut index = git2::Index::open(&file).map_err(|e| Error::Git {
+            message: format!(
+                "cannot read the index GIT_INDEX_FILE={}: {}",
+                file.display(),
+                e.message()
+            ),
+        })?;
+        repo.set_index(&mut index)?;
+    }
+    Ok(repo)
+}
+
+fn set_options() {
     // SAFETY: process-wide libgit2 options, set before this process opens
     // any repository, from the main thread.
     unsafe {
@@ -98,13 +144,16 @@ pub fn open(path: &Path) -> Result<Repository> {
         let _ = git2::opts::set_mwindow_mapped_limit(32 << 20);
     }
     git2::opts::strict_hash_verification(false);
-    Repository::discover(path).map_err(|e| Error::Git {
+}
+
+fn cannot_open(path: &Path, e: &git2::Error) -> Error {
+    Error::Git {
         message: format!(
             "cannot open a Git repository at {}: {} (use --repo to point at one)",
             path.display(),
             e.message()
         ),
-    })
+    }
 }
 
 /// The root of the work tree, or the Git directory of a bare repository.

@@ -8,21 +8,26 @@ use super::{AddedLines, Change, new_path, scannable};
 use crate::error::Result;
 
 /// Diff options shared by every Git source: no context lines, submodules
-/// ignored, type changes kept.
+/// ignored, type changes kept, and every file diffed as text whatever
+/// `.gitattributes` says (`-diff` or `binary` would hide its lines);
+/// keyhound's own NUL check still skips real binaries.
 pub fn diff_options() -> DiffOptions {
     let mut opts = DiffOptions::new();
     opts.context_lines(0)
         .interhunk_lines(0)
         .ignore_submodules(true)
-        .include_typechange(true);
+        .include_typechange(true)
+        .force_text(true);
     opts
 }
 
-/// Detects renames and copies, so that a moved file keeps its new path and
-/// reports only the lines it really gains.
+/// Detects renames, so that a moved file keeps its new path and reports
+/// only the lines it really gains. Not copies: a copy is a new file, whose
+/// every line is added (libgit2 would diff it against its source, and miss
+/// a secret the source held before the same change edited it).
 pub fn find_renames(diff: &mut Diff<'_>) -> Result<()> {
     let mut find = DiffFindOptions::new();
-    find.renames(true).copies(true);
+    find.renames(true).copies(false);
     diff.find_similar(Some(&mut find))?;
     Ok(())
 }
@@ -37,7 +42,9 @@ pub fn changes_of(diff: &Diff<'_>) -> Result<Vec<Change>> {
         let Some(path) = new_path(&delta) else {
             continue;
         };
-        let added = if delta.status() == git2::Delta::Added {
+        // A file that replaces a symlink (a type change) is new: all its
+        // lines are added.
+        let added = if matches!(delta.status(), git2::Delta::Added | git2::Delta::Typechange) {
             AddedLines::all()
         } else {
             let mut added = AddedLines::default();
