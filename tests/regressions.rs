@@ -429,7 +429,10 @@ fn tracked_files_that_gitignore_hides_are_still_scanned() {
         (c, p)
     };
     assert_eq!(paths(&root, &[]), (1, vec!["config/.env".to_string()]));
-    assert_eq!(paths(&root, &["config"]), (1, vec!["config/.env".to_string()]));
+    assert_eq!(
+        paths(&root, &["config"]),
+        (1, vec!["config/.env".to_string()])
+    );
     assert_eq!(
         paths(&root.join("config"), &["."]),
         (1, vec![".env".to_string()])
