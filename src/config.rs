@@ -108,15 +108,33 @@ pub fn load(path: &Path) -> Result<Loaded> {
 }
 
 /// The config for a scan: `explicit` if given, else `.keyhound.toml` in
-/// `root` if there is one, else nothing.
+/// `root`, else in the directories above it up to the top of its Git work
+/// tree (`keyhound scan src` from a repository's root uses the root's
+/// config), else nothing.
 pub fn discover(explicit: Option<&Path>, root: &Path) -> Result<Loaded> {
-    let candidate = root.join(CONFIG_FILE);
     // A symlink is not followed out of the scanned tree.
-    let found = std::fs::symlink_metadata(&candidate).is_ok_and(|m| m.is_file());
+    let is_config = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file());
+    let candidate = root.join(CONFIG_FILE);
+    let above = || {
+        let dir = root.canonicalize().ok()?;
+        let top = dir.ancestors().find(|d| d.join(".git").exists())?;
+        dir.ancestors()
+            .skip(1)
+            .take_while(|d| d.starts_with(top))
+            .map(|d| d.join(CONFIG_FILE))
+            .find(|p| is_config(p))
+    };
+    let found;
     let path = match explicit {
         Some(p) => p,
-        None if found => &candidate,
-        None => return Ok(Loaded::default()),
+        None if is_config(&candidate) => &candidate,
+        None => match above() {
+            Some(p) => {
+                found = p;
+                &found
+            }
+            None => return Ok(Loaded::default()),
+        },
     };
     let mut loaded = load(path)?;
     // However the file was named (`--config $PWD/.keyhound.toml`), it is

@@ -234,10 +234,16 @@ impl Visitor<'_> {
         }
         match item {
             Item::Blob(blob) => {
-                // Allowlisted paths (the config file in use, for one) are not scans.
+                // Allowlisted paths (the config file in use, for one) are not
+                // scans. Globs also match the path from the top of the work
+                // tree, as in Git scans.
+                let anchored = self.anchors.path(blob.display, blob.relative);
                 if self.engine.path_allowed(PathForms {
                     display: blob.display,
                     relative: blob.relative,
+                }) || self.engine.path_allowed(PathForms {
+                    display: &anchored,
+                    relative: &anchored,
                 }) {
                     return;
                 }
@@ -245,7 +251,6 @@ impl Visitor<'_> {
                 self.counters
                     .bytes
                     .fetch_add(blob.data.len() as u64, Ordering::Relaxed);
-                let anchored = self.anchors.path(blob.display, blob.relative);
                 let found =
                     scan_blob_as(self.engine, blob, &anchored, self.output, &mut self.scratch);
                 if !found.is_empty() {

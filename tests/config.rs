@@ -149,3 +149,40 @@ fn config_is_found_at_the_scan_root() {
     let (code, _) = scan_json(dir.path(), &["proj"]);
     assert_eq!(code, 0);
 }
+
+#[test]
+fn a_subdirectory_scan_uses_the_config_at_the_top_of_its_work_tree() {
+    // `keyhound scan src` from a repository's root, or `keyhound scan .`
+    // inside `src`, takes the root's `.keyhound.toml`; its path globs match
+    // paths from the top of the work tree.
+    let dir = tree(&[
+        (
+            ".keyhound.toml",
+            "[allowlist]\npaths = [\"src/fixtures/**\"]\n",
+        ),
+        (
+            "src/fixtures/sample.env",
+            &format!("BINANCE_API_KEY={}\n", binance_key("fixture")),
+        ),
+        (
+            "src/bot.env",
+            &format!("BINANCE_API_KEY={}\n", binance_key("real")),
+        ),
+    ]);
+    git2::Repository::init(dir.path()).unwrap();
+    let paths = |cwd: &std::path::Path, args: &[&str]| -> Vec<String> {
+        let (_, doc) = scan_json(cwd, args);
+        findings(&doc)
+            .iter()
+            .map(|f| f["path"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(paths(dir.path(), &["src"]), ["src/bot.env"]);
+    assert_eq!(paths(&dir.path().join("src"), &["."]), ["bot.env"]);
+    // Outside a work tree, only the scanned directory's own config counts.
+    std::fs::remove_dir_all(dir.path().join(".git")).unwrap();
+    assert_eq!(
+        paths(dir.path(), &["src"]),
+        ["src/bot.env", "src/fixtures/sample.env"]
+    );
+}
