@@ -312,6 +312,25 @@ fn missing_commits_are_counted_and_noted_not_errors() {
 }
 
 #[test]
+fn a_missing_tree_shared_by_many_commits_is_counted_once() {
+    let mut repo = Repo::new();
+    for i in 0..20 {
+        repo.commit_files(
+            &[("shared/x.txt", "same\n"), ("top.txt", &format!("{i}\n"))],
+            "edit",
+        );
+    }
+    let head = repo.repo.head().unwrap().peel_to_tree().unwrap();
+    let shared = head.get_name("shared").unwrap().id();
+    remove_loose(&repo, shared);
+    let (code, doc, err) = history(repo.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(doc["stats"]["missing_objects"], 1, "{err}");
+    let id = shared.to_string();
+    assert_eq!(err.lines().filter(|l| l.contains(&id)).count(), 1, "{err}");
+}
+
+#[test]
 fn worktree_heads_stashes_and_tagged_trees_and_blobs_are_scanned() {
     let mut repo = Repo::new();
     repo.commit_files(&[("a.env", "# binance\n")], "init");

@@ -441,3 +441,35 @@ fn tracked_files_that_gitignore_hides_are_still_scanned() {
     write(&root, ".keyhoundignore", b"config/.env\n");
     assert_eq!(paths(&root, &[]), (0, vec![]));
 }
+
+#[test]
+fn git_dir_alone_makes_the_current_directory_the_work_tree() {
+    // Broke: with GIT_DIR set (a separate git dir) and no GIT_WORK_TREE,
+    // the staged scan took its config from the git dir's parent, not from
+    // the current directory as Git does.
+    let mut repo = common::git::Repo::new();
+    repo.commit_files(&[("README.md", "# bot\n")], "init");
+    let secret = format!("# binance\nBINANCE_API_SECRET={}\n", binance_key("gitdir"));
+    repo.write("bot.env", secret.as_bytes());
+    repo.stage("bot.env");
+    let work = repo.path().to_path_buf();
+    // Move the git dir away: `git init --separate-git-dir` without the
+    // `.git` file, so only GIT_DIR finds it.
+    let away = tempfile::tempdir().unwrap();
+    let git_dir = away.path().join("bot.git");
+    std::fs::rename(work.join(".git"), &git_dir).unwrap();
+    write(
+        &work,
+        ".keyhound.toml",
+        b"[allowlist]\npaths = [\"bot.env\"]\n",
+    );
+    // A config beside the git dir must not be the one used.
+    write(away.path(), ".keyhound.toml", b"disabled-rules = []\n");
+    let o = std::process::Command::new(bin())
+        .args(["scan", "--staged", "--format", "json"])
+        .current_dir(&work)
+        .env("GIT_DIR", &git_dir)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+}

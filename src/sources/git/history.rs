@@ -400,6 +400,9 @@ pub fn enumerate(store: &Store, trim: &Trimmer) -> Result<History> {
         commit += 1;
     }
     history.at_head = head_files(&repo);
+    // One missing tree is met by every thread and at every path holding it.
+    history.missing.sort_unstable();
+    history.missing.dedup();
     Ok(history)
 }
 

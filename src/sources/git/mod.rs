@@ -110,6 +110,16 @@ pub fn open_env(explicit: Option<&Path>) -> Result<Repository> {
             let repo = Repository::open(&dir).map_err(|e| cannot_open(&dir, &e))?;
             if let Some(work_tree) = var("GIT_WORK_TREE") {
                 repo.set_workdir(Path::new(&work_tree), false)?;
+            } else if !repo.is_bare()
+                && repo
+                    .config()
+                    .and_then(|c| c.get_path("core.worktree"))
+                    .is_err()
+                && let Ok(cwd) = std::env::current_dir()
+            {
+                // As in Git: GIT_DIR alone makes the current directory the
+                // work tree (unless core.worktree names one).
+                repo.set_workdir(&cwd, false)?;
             }
             repo
         }
