@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::detectors::{Engine, PathForms, Scratch};
@@ -139,14 +140,10 @@ pub fn scan_paths(
     let started = Instant::now();
     // Directories in a Git work tree: what Git tracks there is scanned even
     // when an ignore file hides it from the walk.
-    let repos: Vec<_> = if walk_opts.no_ignore {
+    let repos = if walk_opts.no_ignore {
         Vec::new()
     } else {
-        roots
-            .iter()
-            .filter(|r| r.is_dir())
-            .filter_map(|r| tracked::work_tree(r).map(|repo| (r, repo)))
-            .collect()
+        tracked::work_trees(roots)
     };
     let track = !repos.is_empty();
     let shared = Mutex::new(Shared {
@@ -160,6 +157,7 @@ pub fn scan_paths(
         max_file_size: walk_opts.max_file_size,
         shared: &shared,
         track,
+        reached: Vec::new(),
         scratch: Scratch::default(),
         anchors: Anchors::default(),
     };
@@ -174,16 +172,26 @@ pub fn scan_paths(
             .visited
             .take()
             .unwrap_or_default();
-        let mut v = visitor();
-        let mut buf = Vec::new();
-        for (root, repo) in &repos {
-            for t in tracked::unvisited(repo, root, &visited) {
-                v.visit(
-                    match read_file(&t.path, walk_opts.max_file_size, &mut buf) {
+        for wt in &repos {
+            let found = match tracked::unvisited(wt, &visited) {
+                Ok(found) => found,
+                Err(note) => {
+                    shared
+                        .lock()
+                        .expect("no panics while locked")
+                        .notes
+                        .push(note);
+                    continue;
+                }
+            };
+            found.par_iter().for_each_init(
+                || (visitor(), Vec::new()),
+                |(v, buf), t| {
+                    v.visit(match read_file(&t.path, walk_opts.max_file_size, buf) {
                         Ok(None) => Item::Blob(Blob {
                             display: &t.display,
                             relative: &t.relative,
-                            data: &buf,
+                            data: buf,
                         }),
                         Ok(Some(why)) => Item::Skipped {
                             path: t.display.clone(),
@@ -193,9 +201,9 @@ pub fn scan_paths(
                             path: t.display.clone(),
                             message: e.to_string(),
                         },
-                    },
-                );
-            }
+                    });
+                },
+            );
         }
     }
     let mut s = shared.into_inner().expect("no panics while locked");
@@ -213,21 +221,28 @@ struct Visitor<'a> {
     shared: &'a Mutex<Shared>,
     /// Whether to note the paths reached (for the tracked-files lookup).
     track: bool,
+    /// The paths this thread reached, handed over when it is done.
+    reached: Vec<String>,
     scratch: Scratch,
     anchors: Anchors,
+}
+
+impl Drop for Visitor<'_> {
+    fn drop(&mut self) {
+        if !self.reached.is_empty()
+            && let Ok(mut s) = self.shared.lock()
+            && let Some(visited) = s.visited.as_mut()
+        {
+            visited.extend(self.reached.drain(..));
+        }
+    }
 }
 
 impl Visitor<'_> {
     fn visit(&mut self, item: Item<'_>) {
         let shared = self.shared;
-        if self.track
-            && let Some(visited) = shared
-                .lock()
-                .expect("no panics while locked")
-                .visited
-                .as_mut()
-        {
-            visited.insert(match &item {
+        if self.track {
+            self.reached.push(match &item {
                 Item::Blob(b) => b.display.to_string(),
                 Item::Skipped { path, .. } | Item::Error { path, .. } => path.clone(),
             });
@@ -289,15 +304,25 @@ impl Visitor<'_> {
 }
 
 /// The path that names a file in fingerprints: from the top of its Git
-/// work tree (as a history or staged scan names it), or outside one from
-/// the scanned directory. It does not depend on how the path was typed
-/// (`scan .`, `scan $PWD`, `scan sub`, `scan ./sub/file`), so a fingerprint
+/// work tree (the nearest one: a submodule's or nested repository's own),
+/// as a history or staged scan names it, or outside one from the scanned
+/// directory. It does not depend on how the path was typed (`scan .`,
+/// `scan $PWD`, `scan sub`, `scan ./sub/file`), so a fingerprint
 /// allowlisted once keeps matching.
 #[derive(Default)]
 struct Anchors {
-    /// The displayed scan root (or a file root's directory) → its path
-    /// from the anchor.
-    prefixes: HashMap<String, String>,
+    /// A directory as displayed → its path from the anchor (`""` at a top).
+    dirs: HashMap<String, String>,
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else if name.is_empty() {
+        dir.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
 }
 
 impl Anchors {
@@ -306,15 +331,31 @@ impl Anchors {
             return display.to_string();
         };
         let root = root.strip_suffix('/').unwrap_or(root);
-        let prefix = self
-            .prefixes
-            .entry(root.to_string())
-            .or_insert_with(|| anchor_prefix(root).unwrap_or_else(|| root.to_string()));
-        if prefix.is_empty() {
-            relative.to_string()
-        } else {
-            format!("{prefix}/{relative}")
+        let (dir, name) = relative.rsplit_once('/').unwrap_or(("", relative));
+        let anchored = self.dir(root, dir);
+        join(&anchored, name)
+    }
+
+    /// The anchored path of the directory `rel` below the scan root `root`
+    /// (both as displayed); one `.git` lookup per directory.
+    fn dir(&mut self, root: &str, rel: &str) -> String {
+        let key = join(root, rel);
+        if let Some(a) = self.dirs.get(&key) {
+            return a.clone();
         }
+        let anchored = match rel.rsplit_once('/').unwrap_or(("", rel)) {
+            ("", "") => anchor_prefix(root).unwrap_or_else(|| root.to_string()),
+            (parent, name) => {
+                if Path::new(&key).join(".git").exists() {
+                    String::new()
+                } else {
+                    let parent = self.dir(root, parent);
+                    join(&parent, name)
+                }
+            }
+        };
+        self.dirs.insert(key, anchored.clone());
+        anchored
     }
 }
 

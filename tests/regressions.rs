@@ -3,6 +3,8 @@
 mod common;
 
 use common::*;
+#[cfg(unix)]
+use std::os::unix::ffi::OsStrExt;
 
 #[test]
 fn text_snippet_masks_every_secret_on_the_line() {
@@ -472,4 +474,71 @@ fn git_dir_alone_makes_the_current_directory_the_work_tree() {
         .output()
         .unwrap();
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+}
+
+#[cfg(unix)]
+#[test]
+fn tracked_files_are_not_read_through_symlinks_or_past_parent_ignores() {
+    // Broke: the tracked-files pass followed a directory replaced by a
+    // symlink out of the tree, ignored `.keyhoundignore`/`.ignore` above the
+    // scan root, and skipped names that are not UTF-8.
+    let mut repo = common::git::Repo::new();
+    let leak = |seed: &str| format!("BINANCE_API_KEY={}\n", binance_key(seed));
+    repo.commit_files(
+        &[
+            ("ign/creds", &leak("through-link")),
+            ("sub/deep/a.env", &leak("parent-ignore")),
+            ("sub/b.env", &leak("parent-kh-ignore")),
+        ],
+        "add",
+    );
+    let root = repo.path().to_path_buf();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.env");
+    std::fs::write(root.join("sub").join(name), leak("latin1")).unwrap();
+    let mut index = repo.repo.index().unwrap();
+    index
+        .add_path(&std::path::Path::new("sub").join(name))
+        .unwrap();
+    index.write().unwrap();
+    repo.commit("latin1 name");
+    // A directory replaced by a link to somewhere outside.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("creds"), leak("outside")).unwrap();
+    std::fs::remove_dir_all(root.join("ign")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), root.join("ign")).unwrap();
+    write(&root, ".gitignore", b"*.env\n");
+    write(&root, ".ignore", b"sub/deep/\n");
+    write(&root, ".keyhoundignore", b"b.env\n");
+    let (_, doc) = scan_json(&root.join("sub"), &["."]);
+    let paths: Vec<&str> = findings(&doc)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["caf\u{fffd}.env"], "{doc:#}");
+    let (_, doc) = scan_json(&root, &["."]);
+    let paths: Vec<&str> = findings(&doc)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["sub/caf\u{fffd}.env"], "{doc:#}");
+}
+
+#[test]
+fn a_nested_repository_names_its_files_from_its_own_top() {
+    let mut outer = common::git::Repo::new();
+    outer.commit_files(&[("README.md", "outer\n")], "init");
+    let inner = outer.path().join("inner");
+    let content = format!("BINANCE_API_KEY={}\n", binance_key("nested"));
+    write(&inner, "bot.env", content.as_bytes());
+    git2::Repository::init(&inner).unwrap();
+    let fp = |dir: &std::path::Path, arg: &str| {
+        let (_, doc) = scan_json(dir, &[arg]);
+        findings(&doc)[0]["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let from_outer = fp(outer.path(), ".");
+    assert_eq!(from_outer, fp(outer.path(), "inner"));
+    assert_eq!(from_outer, fp(&inner, "."));
 }
