@@ -232,12 +232,14 @@ fn group(
             let in_head = head_paths.is_some_and(|ps| ps.contains(&intro.path));
             let mut counted: HashSet<(&str, [u8; 32])> = HashSet::new();
             for f in &scanned.findings[class] {
+                // A copy at HEAD counts even where its finding is suppressed:
+                // the secret is still in every checkout.
+                if in_head {
+                    at_head.insert((f.rule_id.clone(), f.secret_digest));
+                }
                 let fp = fingerprint(&f.rule_id, &intro.path, &f.secret_digest);
                 if output.suppressed.contains(&fp) {
                     continue;
-                }
-                if in_head {
-                    at_head.insert((f.rule_id.clone(), f.secret_digest));
                 }
                 let once = counted.insert((&f.rule_id, f.secret_digest));
                 let key = (f.rule_id.clone(), intro.path.clone(), f.secret_digest);

@@ -426,3 +426,32 @@ fn at_head_means_the_secret_anywhere_at_head() {
         "{out}"
     );
 }
+
+#[test]
+fn a_secret_still_at_head_under_a_suppressed_finding_is_at_head() {
+    // The same secret was once in old.env (deleted since) and is still in
+    // fixture.env at HEAD, whose finding the user suppressed: old.env's
+    // finding must say the secret is still at HEAD.
+    let mut repo = Repo::new();
+    let secret = leak("suppressed-at-head");
+    repo.commit_files(&[("old.env", &secret)], "old");
+    repo.remove("old.env");
+    repo.commit_files(&[("fixture.env", &secret)], "move");
+    let (_, doc, _) = history(repo.path(), &[]);
+    let fixture = findings(&doc)
+        .iter()
+        .find(|f| f["path"] == "fixture.env")
+        .expect("fixture.env reported")["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    repo.write(
+        ".keyhound.toml",
+        format!("[allowlist]\nfingerprints = [\"{fixture}\"]\n").as_bytes(),
+    );
+    let (code, doc, err) = history(repo.path(), &[]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(found(&doc).len(), 1, "{doc:#}");
+    let (path, _, at_head) = &found(&doc)[0];
+    assert_eq!((path.as_str(), *at_head), ("old.env", true), "{doc:#}");
+}
