@@ -124,7 +124,7 @@ pub fn sort_findings(findings: &mut [Finding]) {
 struct Shared {
     findings: Vec<Finding>,
     /// Display paths the walk reached, when tracked files are looked up.
-    visited: Option<HashSet<String>>,
+    visited: HashSet<String>,
     stats: Stats,
     notes: Vec<String>,
 }
@@ -146,10 +146,7 @@ pub fn scan_paths(
         tracked::work_trees(roots)
     };
     let track = !repos.is_empty();
-    let shared = Mutex::new(Shared {
-        visited: track.then(HashSet::new),
-        ..Shared::default()
-    });
+    let shared = Mutex::new(Shared::default());
     let visitor = || Visitor {
         engine,
         output,
@@ -166,12 +163,7 @@ pub fn scan_paths(
         move |item: Item<'_>| v.visit(item)
     });
     if !repos.is_empty() {
-        let visited = shared
-            .lock()
-            .expect("no panics while locked")
-            .visited
-            .take()
-            .unwrap_or_default();
+        let visited = std::mem::take(&mut shared.lock().expect("no panics while locked").visited);
         for wt in &repos {
             let found = match tracked::unvisited(wt, &visited) {
                 Ok(found) => found,
@@ -231,9 +223,8 @@ impl Drop for Visitor<'_> {
     fn drop(&mut self) {
         if !self.reached.is_empty()
             && let Ok(mut s) = self.shared.lock()
-            && let Some(visited) = s.visited.as_mut()
         {
-            visited.extend(self.reached.drain(..));
+            s.visited.extend(self.reached.drain(..));
         }
     }
 }
@@ -253,13 +244,16 @@ impl Visitor<'_> {
                 // scans. Globs also match the path from the top of the work
                 // tree, as in Git scans.
                 let anchored = self.anchors.path(blob.display, blob.relative);
+                let other = anchored != blob.display && anchored != blob.relative;
                 if self.engine.path_allowed(PathForms {
                     display: blob.display,
                     relative: blob.relative,
-                }) || self.engine.path_allowed(PathForms {
-                    display: &anchored,
-                    relative: &anchored,
-                }) {
+                }) || (other
+                    && self.engine.path_allowed(PathForms {
+                        display: &anchored,
+                        relative: &anchored,
+                    }))
+                {
                     return;
                 }
                 self.counters.files.fetch_add(1, Ordering::Relaxed);
@@ -313,6 +307,9 @@ impl Visitor<'_> {
 struct Anchors {
     /// A directory as displayed → its path from the anchor (`""` at a top).
     dirs: HashMap<String, String>,
+    /// The last file's scan root, directory below it, and that directory's
+    /// anchored path: files of one directory come together.
+    last: Option<(String, String, String)>,
 }
 
 fn join(dir: &str, name: &str) -> String {
@@ -332,8 +329,15 @@ impl Anchors {
         };
         let root = root.strip_suffix('/').unwrap_or(root);
         let (dir, name) = relative.rsplit_once('/').unwrap_or(("", relative));
-        let anchored = self.dir(root, dir);
-        join(&anchored, name)
+        match &self.last {
+            Some((r, d, anchored)) if r == root && d == dir => join(anchored, name),
+            _ => {
+                let anchored = self.dir(root, dir);
+                let path = join(&anchored, name);
+                self.last = Some((root.to_string(), dir.to_string(), anchored));
+                path
+            }
+        }
     }
 
     /// The anchored path of the directory `rel` below the scan root `root`
