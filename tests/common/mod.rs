@@ -9,8 +9,12 @@ use std::process::{Command, Output, Stdio};
 
 pub use keyhound::rules::examples::Fake;
 
+/// The binary under test: this build's, or `KEYHOUND_TEST_BIN` when set
+/// (to run today's tests against an older build and see which fail).
 pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_keyhound"))
+    std::env::var_os("KEYHOUND_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_keyhound")))
 }
 
 /// Runs `keyhound ARGS` in `dir`, with colour off and no terminal.
