@@ -40,12 +40,29 @@ pub struct Stats {
     pub duration_ms: u64,
 }
 
+/// What was scanned: reports word their advice by it (a commit stopped by
+/// the pre-commit hook has not leaked; a secret in history has).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Files and directories (`keyhound scan`).
+    #[default]
+    Paths,
+    /// What the next commit would contain (`keyhound scan --staged`).
+    Staged,
+    /// The commits of a range (`keyhound git --range`).
+    Range,
+    /// Every commit of every ref (`keyhound git`).
+    History,
+}
+
 /// Findings, stats, and notes for the user (skipped files, read errors).
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub findings: Vec<Finding>,
     pub stats: Stats,
     pub notes: Vec<String>,
+    pub mode: Mode,
 }
 
 /// What to do with what is found.
@@ -398,6 +415,7 @@ pub fn finish(
         findings,
         stats,
         notes,
+        mode: Mode::Paths,
     }
 }
 

@@ -208,7 +208,9 @@ pub fn scan_history(
                 .cloned(),
         );
     }
-    Ok(scan::finish(findings, tally.stats, notes, engine, started))
+    let mut outcome = scan::finish(findings, tally.stats, notes, engine, started);
+    outcome.mode = scan::Mode::History;
+    Ok(outcome)
 }
 
 /// One finding per secret and path: the first commit that introduced it

@@ -13,7 +13,7 @@ use super::{GitArgs, ReportArgs, ScanArgs};
 use keyhound::config::{self, CONFIG_FILE, Loaded};
 use keyhound::detectors::Engine;
 use keyhound::findings::Reveal;
-use keyhound::scan::{Counters, Output, parse_size};
+use keyhound::scan::{Counters, Mode, Output, parse_size};
 use keyhound::scan_git::{ignore_from, scan_changes};
 use keyhound::sources::fs::IGNORE_FILE;
 use keyhound::sources::git::{self, range};
@@ -96,7 +96,8 @@ fn setup(
 pub fn staged(args: ScanArgs) -> Result<u8> {
     let s = setup(args.repo.as_ref(), &args.report, &args.max_file_size, true)?;
     let changes = git::staged::staged(&s.repo).context("cannot read the staged changes")?;
-    let outcome = s.scan(&changes, &Counters::default());
+    let mut outcome = s.scan(&changes, &Counters::default());
+    outcome.mode = Mode::Staged;
     emit(&args.report, &outcome, s.engine.rules())
 }
 
@@ -125,6 +126,7 @@ pub fn git(args: GitArgs) -> Result<u8> {
             );
         }
         let mut outcome = s.scan(&changes, &counters);
+        outcome.mode = Mode::Range;
         outcome.stats.duration_ms = started.elapsed().as_millis() as u64;
         outcome
     } else {
