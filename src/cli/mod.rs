@@ -71,6 +71,10 @@ pub struct ReportArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write the same scan's report in FORMAT to FILE (repeatable), e.g.
+    /// `--format github --report sarif:keyhound.sarif`: one scan, several reports.
+    #[arg(long = "report", value_name = "FORMAT:FILE", value_parser = parse_report)]
+    pub reports: Vec<ExtraReport>,
     /// Show secrets in full instead of their first characters.
     #[arg(long)]
     pub show_secrets: bool,
@@ -86,6 +90,28 @@ pub struct ReportArgs {
     /// Never show a progress display.
     #[arg(long)]
     pub no_progress: bool,
+}
+
+/// A further report of the same scan: `--report FORMAT:FILE`.
+#[derive(Clone)]
+pub struct ExtraReport {
+    pub format: FormatArg,
+    pub path: PathBuf,
+}
+
+/// Parses `FORMAT:FILE` (split at the first `:`, so FILE may hold colons).
+fn parse_report(spec: &str) -> Result<ExtraReport, String> {
+    let (format, path) = spec
+        .split_once(':')
+        .filter(|(_, p)| !p.is_empty())
+        .ok_or_else(|| format!("`{spec}`: write FORMAT:FILE, for example sarif:keyhound.sarif"))?;
+    let format = FormatArg::from_str(format, true).map_err(|_| {
+        format!("`{format}` is not a report format: use text, json, sarif or github")
+    })?;
+    Ok(ExtraReport {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 #[derive(Args)]

@@ -63,15 +63,14 @@ pub fn emit(args: &ReportArgs, outcome: &Outcome, rules: &RuleSet) -> Result<u8>
     let text = TextOptions {
         color: use_color(args.color, args.output.is_some()),
     };
+    // Further reports first: a reader of standard output that stops early
+    // must not leave them unwritten.
+    for extra in &args.reports {
+        let plain = TextOptions { color: false };
+        write_file(&extra.path, format(extra.format), outcome, rules, plain)?;
+    }
     let written = match &args.output {
-        Some(path) => {
-            let file = File::create(path)
-                .with_context(|| format!("cannot write the report to {}", path.display()))?;
-            let mut w = BufWriter::new(file);
-            reports::write(&mut w, format(args.format), outcome, rules, text)
-                .and_then(|()| w.flush())
-                .with_context(|| format!("cannot write the report to {}", path.display()))
-        }
+        Some(path) => write_file(path, format(args.format), outcome, rules, text),
         None => {
             let stdout = io::stdout();
             let mut w = BufWriter::new(stdout.lock());
@@ -93,6 +92,22 @@ pub fn emit(args: &ReportArgs, outcome: &Outcome, rules: &RuleSet) -> Result<u8>
         );
     }
     Ok(code)
+}
+
+/// Writes one report to the file at `path` (created or truncated).
+fn write_file(
+    path: &Path,
+    format: Format,
+    outcome: &Outcome,
+    rules: &RuleSet,
+    text: TextOptions,
+) -> Result<()> {
+    let file = File::create(path)
+        .with_context(|| format!("cannot write the report to {}", path.display()))?;
+    let mut w = BufWriter::new(file);
+    reports::write(&mut w, format, outcome, rules, text)
+        .and_then(|()| w.flush())
+        .with_context(|| format!("cannot write the report to {}", path.display()))
 }
 
 /// Skipped files and read errors, on stderr, at most a screenful.
