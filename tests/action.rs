@@ -550,22 +550,29 @@ fn action_cache_key_changes_with_the_source_and_the_ref() {
         ("src/main.rs", "fn main() {}\n"),
         ("README.md", "docs\n"),
     ]);
-    let key = |r#ref: &str| {
+    let key_on = |image: &str, r#ref: &str| {
         let path = action.path().display().to_string();
         let env = [
             ("ACTION_PATH", path.as_str()),
             ("ACTION_REF", r#ref),
             ("RUNNER_OS", "Linux"),
+            ("ImageOS", image),
             ("RUNNER_ARCH", "X64"),
         ];
         let run = run_script(action.path(), "cache-key.sh", &env);
         assert_eq!(run.code, 0, "{run:?}");
         run.output("key").to_string()
     };
+    let key = |r#ref: &str| key_on("ubuntu24", r#ref);
     let first = key("v1.2.3");
-    assert!(first.starts_with("keyhound-Linux-X64-v1.2.3-"), "{first}");
+    assert!(
+        first.starts_with("keyhound-Linux-ubuntu24-X64-v1.2.3-"),
+        "{first}"
+    );
     assert_eq!(key("v1.2.3"), first);
     assert_ne!(key("v1.2.4"), first);
+    // A binary built on a newer image may not run on an older one.
+    assert_ne!(key_on("ubuntu22", "v1.2.3"), first);
     write(action.path(), "README.md", b"other docs\n");
     assert_eq!(key("v1.2.3"), first, "docs do not change the build");
     write(action.path(), "src/main.rs", b"fn main() { }\n");
