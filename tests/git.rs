@@ -675,3 +675,35 @@ fn issue8_13_the_native_hook_shows_the_guidance_once() {
     assert!(!err.contains("leaked"), "{err}");
     assert!(!err.contains(&binance_key("native-hook")));
 }
+
+#[test]
+fn issue8_15_a_repo_that_is_not_one_is_named_with_what_to_check() {
+    // Broke: `git --repo /nonexistent` said "(use --repo to point at one)",
+    // to a user who had just used --repo.
+    let dir = tree(&[("plain/a.txt", "a\n")]);
+    let missing = dir.path().join("missing");
+    for (args, want) in [
+        (
+            vec!["git", "--repo", missing.to_str().unwrap()],
+            "no such directory; check the path",
+        ),
+        (
+            vec!["git", "--repo", "plain"],
+            "--repo plain is not a Git repository",
+        ),
+        (
+            vec!["scan", "--staged", "--repo", "plain"],
+            "--repo plain is not a Git repository",
+        ),
+        (
+            vec!["git"],
+            "the current directory is not in a Git repository",
+        ),
+    ] {
+        let o = run(dir.path(), &args);
+        let err = stderr(&o);
+        assert_eq!(code(&o), 2, "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(!err.contains("use --repo"), "{args:?}: {err}");
+    }
+}

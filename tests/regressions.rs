@@ -251,7 +251,7 @@ fn rules_list_rejects_formats_it_does_not_print() {
     let dir = tree(&[]);
     let o = run(dir.path(), &["rules", "list", "--format", "sarif"]);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("--format json"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("text, json"), "{}", stderr(&o));
     let o = run(dir.path(), &["rules", "list", "--format", "json"]);
     assert_eq!(code(&o), 0);
     let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
