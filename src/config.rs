@@ -99,7 +99,7 @@ pub fn load(path: &Path) -> Result<Loaded> {
         path: path.to_path_buf(),
         error: source,
     })?;
-    let config = parse(&path.display().to_string(), &text)?;
+    let config = parse(&crate::sources::display_path(path), &text)?;
     Ok(Loaded {
         path: Some(path.to_path_buf()),
         config,

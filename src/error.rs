@@ -29,7 +29,7 @@ pub enum Error {
     /// Reading a file or directory failed.
     /// The I/O error is part of the message (not a `source`), so a chain
     /// printed with `{:#}` says it once.
-    #[error("cannot read {}: {error}", path.display())]
+    #[error("cannot read {}: {error}", crate::sources::display_path(path))]
     Io {
         path: PathBuf,
         error: std::io::Error,

@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::path::PathBuf;
+
 use common::*;
 
 fn leaking_tree() -> (tempfile::TempDir, String, String) {
@@ -320,4 +322,106 @@ fn rules_list_and_check() {
     let o = run(dir.path(), &["rules", "check"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stdout(&o).contains("all pass"));
+}
+
+/// `keyhound ARGS --help`, which must succeed.
+fn help(args: &[&str]) -> String {
+    let dir = tree(&[]);
+    let mut all = args.to_vec();
+    all.push("--help");
+    let o = run(dir.path(), &all);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    stdout(&o)
+}
+
+/// The help text of one option: its line and the lines under it, up to the
+/// next option, as words (help is wrapped to the terminal's width).
+fn option_help(help: &str, option: &str) -> String {
+    let mut lines = help.lines().skip_while(|l| !l.contains(option));
+    let mut out: Vec<&str> = lines.next().into_iter().collect();
+    out.extend(lines.take_while(|l| !l.trim_start().starts_with('-')));
+    out.join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn issue8_15_threads_help_says_one_per_cpu_and_shows_no_zero_default() {
+    // Broke: `-j` said "default: one per CPU" and then "[default: 0]".
+    for args in [&["scan"][..], &["help", "scan"]] {
+        let text = if args[0] == "help" {
+            let dir = tree(&[]);
+            stdout(&run(dir.path(), args))
+        } else {
+            help(args)
+        };
+        let threads = option_help(&text, "--threads");
+        assert!(threads.contains("one per CPU"), "{threads}");
+        assert!(!threads.contains("[default: 0]"), "{threads}");
+    }
+}
+
+#[test]
+fn issue8_15_git_help_says_where_a_git_scan_finds_its_config() {
+    // Broke: `git --help` described --config as "at the scan root", which
+    // a Git scan does not have.
+    let config = option_help(&help(&["git"]), "--config");
+    assert!(!config.contains("scan root"), "{config}");
+    assert!(
+        config.contains("the repository's .keyhound.toml")
+            && config.contains("HEAD's in a bare repository"),
+        "{config}"
+    );
+    let config = option_help(&help(&["scan"]), "--config");
+    assert!(config.contains(".keyhound.toml"), "{config}");
+}
+
+#[test]
+fn issue8_15_rules_list_offers_only_the_formats_it_prints() {
+    // Broke: `rules list --help` offered sarif and github, then refused them.
+    let format = option_help(&help(&["rules", "list"]), "--format");
+    assert!(
+        format.contains("text") && format.contains("json"),
+        "{format}"
+    );
+    assert!(
+        !format.contains("sarif") && !format.contains("github"),
+        "{format}"
+    );
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn issue8_15_notes_and_errors_name_paths_as_findings_do() {
+    // Broke: a directory that could not be read was noted as
+    // `./locked: …` while findings drop the leading `./`; a missing
+    // argument was quoted as typed (`./missing`).
+    let dir = tree(&[("ok.txt", "hello\n")]);
+    // A directory keyhound cannot read, whoever runs the test (root reads
+    // anything chmod forbids): its path is longer than PATH_MAX (4096).
+    // Built by moving a tree under another, each path given to the system
+    // staying short enough.
+    let part = "d".repeat(250);
+    let parts = |n| std::iter::repeat_n(part.as_str(), n).collect::<PathBuf>();
+    let deep = dir.path().join("unreadable").join(parts(15));
+    std::fs::create_dir_all(&deep).unwrap();
+    std::fs::create_dir_all(dir.path().join("tail").join(parts(3))).unwrap();
+    std::fs::rename(dir.path().join("tail").join(&part), deep.join("t")).unwrap();
+    let o = run(dir.path(), &["scan", "."]);
+    let err = stderr(&o);
+    let notes: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("keyhound: note: "))
+        .collect();
+    assert!(notes.iter().any(|n| n.starts_with("unreadable/")), "{err}");
+    assert!(notes.iter().all(|n| !n.contains("./")), "{err}");
+
+    let o = run(dir.path(), &["scan", "./missing"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("cannot scan `missing`"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -579,3 +579,131 @@ fn symlinked_hooks_are_moved_or_replaced_never_written_through() {
     assert_eq!(code(&run(repo.path(), &["hook", "uninstall"])), 0);
     assert_eq!(std::fs::read_link(&hook).unwrap(), nowhere);
 }
+
+/// The text `scan --staged` prints after a commit it blocks.
+fn blocked_text(repo: &Repo) -> String {
+    let o = run(repo.path(), &["scan", "--staged"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    stdout(&o)
+}
+
+#[test]
+fn issue8_13_a_blocked_commit_is_told_how_to_fix_and_unblock_it_not_that_it_leaked() {
+    // Broke: `scan --staged` ended with "Binance credentials leaked. In the
+    // next ten minutes: 1. Delete the exposed API key now", for a commit it
+    // had just stopped; only the native hook script said how to unblock,
+    // so users of the pre-commit framework never saw it.
+    let mut repo = Repo::new();
+    repo.commit_files(&[("README.md", "# bot\n")], "init");
+    repo.write(
+        "bot.env",
+        format!("# binance\n{}", leak("staged-words")).as_bytes(),
+    );
+    repo.stage("bot.env");
+    let out = blocked_text(&repo);
+    for needle in [
+        "keyhound blocked this commit",
+        "Nothing has been committed or pushed",
+        "environment variable or a secrets manager",
+        "`git add`",
+        "Rotate the key anyway if it was ever pushed, shared, or pasted anywhere else",
+        "Binance API Management",
+        "keyhound:allow",
+        "[allowlist] fingerprints",
+        ".keyhoundignore",
+        "git commit --no-verify",
+    ] {
+        assert!(out.contains(needle), "no `{needle}` in:\n{out}");
+    }
+    for wrong in [
+        "leaked",
+        "next ten minutes",
+        "Delete the exposed API key now",
+        "purge",
+    ] {
+        assert!(!out.contains(wrong), "`{wrong}` in:\n{out}");
+    }
+    assert!(!out.contains(&binance_key("staged-words")));
+
+    // The fingerprint it prints, accepted in .keyhound.toml, lets the
+    // commit through.
+    let (_, doc) = staged(&repo);
+    let fingerprint = findings(&doc)[0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        out.contains(&format!("fingerprints = [\"{fingerprint}\"]")),
+        "{out}"
+    );
+    repo.write(
+        ".keyhound.toml",
+        format!("[allowlist]\nfingerprints = [\"{fingerprint}\"]\n").as_bytes(),
+    );
+    assert_eq!(staged(&repo).0, 0);
+
+    // A directory scan of the same file still gets the incident playbook.
+    repo.remove(".keyhound.toml");
+    let o = run(repo.path(), &["scan", "bot.env"]);
+    assert!(
+        stdout(&o).contains("Binance credentials leaked"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn issue8_13_the_native_hook_shows_the_guidance_once() {
+    // A real `git commit` through the installed hook: the guidance comes
+    // from keyhound, once (the hook script no longer repeats its own).
+    let repo = Repo::new();
+    assert_eq!(code(&run(repo.path(), &["hook", "install"])), 0);
+    repo.write(
+        "bot.env",
+        format!("# binance\n{}", leak("native-hook")).as_bytes(),
+    );
+    git(repo.path(), &["add", "bot.env"]);
+    let o = git(repo.path(), &["commit", "-m", "leak"]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        err.matches("keyhound blocked this commit").count(),
+        1,
+        "{err}"
+    );
+    assert_eq!(err.matches("--no-verify").count(), 1, "{err}");
+    assert!(!err.contains("leaked"), "{err}");
+    assert!(!err.contains(&binance_key("native-hook")));
+}
+
+#[test]
+fn issue8_15_a_repo_that_is_not_one_is_named_with_what_to_check() {
+    // Broke: `git --repo /nonexistent` said "(use --repo to point at one)",
+    // to a user who had just used --repo.
+    let dir = tree(&[("plain/a.txt", "a\n")]);
+    let missing = dir.path().join("missing");
+    for (args, want) in [
+        (
+            vec!["git", "--repo", missing.to_str().unwrap()],
+            "no such directory; check the path",
+        ),
+        (
+            vec!["git", "--repo", "plain"],
+            "--repo plain is not a Git repository",
+        ),
+        (
+            vec!["scan", "--staged", "--repo", "plain"],
+            "--repo plain is not a Git repository",
+        ),
+        (
+            vec!["git"],
+            "the current directory is not in a Git repository",
+        ),
+    ] {
+        let o = run(dir.path(), &args);
+        let err = stderr(&o);
+        assert_eq!(code(&o), 2, "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(!err.contains("use --repo"), "{args:?}: {err}");
+    }
+}

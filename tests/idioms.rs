@@ -228,3 +228,38 @@ fn secrets_are_found_in_every_idiom() {
 fn look_alikes_are_not_reported() {
     check(NEGATIVE);
 }
+
+#[test]
+fn issue8_15_a_token_near_an_exchange_name_is_not_an_exchange_credential() {
+    // Broke: freqtrade's CI holds a Coveralls token two steps before one
+    // that copies `config_bittrex.json.example`; within 8 lines of
+    // "bittrex", the token was labelled a crypto-exchange credential. The
+    // exchange must be about the value: on its line, in its section or
+    // object.
+    let token = Fake::from_str_seed("coveralls").alnum(33);
+    let ci = format!(
+        "name: CI\njobs:\n  build:\n    steps:\n    - name: Tests\n      run: pytest\n\n    - name: Coveralls\n      env:\n        # Coveralls token. Not used as secret due to github not providing secrets to forked repositories\n        COVERALLS_REPO_TOKEN: {token}\n      run: |\n        # Allow failure for coveralls\n        coveralls || true\n\n    - name: Backtesting\n      run: |\n        cp config_bittrex.json.example config.json\n        freqtrade create-userdir --userdir user_data\n"
+    );
+    let dir = tree(&[(".github/workflows/ci.yml", &ci)]);
+    let (_, doc) = scan_json(dir.path(), &[]);
+    assert_eq!(
+        summary(&doc),
+        [(
+            ".github/workflows/ci.yml".to_string(),
+            11,
+            "generic-secret".to_string()
+        )]
+    );
+    // The same value in the exchange's own section still is one.
+    let config = format!("[bittrex]\nenabled = true\napi_key = {token}\n");
+    let dir = tree(&[("bot.ini", &config)]);
+    let (_, doc) = scan_json(dir.path(), &[]);
+    assert_eq!(
+        summary(&doc),
+        [(
+            "bot.ini".to_string(),
+            3,
+            "exchange-api-credential".to_string()
+        )]
+    );
+}

@@ -37,6 +37,7 @@ enum Command {
     /// --staged what the next commit would contain.
     Scan(ScanArgs),
     /// Scan Git history: a commit range (pull requests) or every commit.
+    #[command(mut_arg("config", |a| a.help(GIT_CONFIG_HELP)))]
     Git(GitArgs),
     /// Install or remove the pre-commit hook.
     #[command(subcommand)]
@@ -54,6 +55,18 @@ pub enum FormatArg {
     /// GitHub Actions annotations (`::error file=…`).
     Github,
 }
+
+/// `rules list` formats: a rule list is no finding, so no SARIF or
+/// annotations.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormatArg {
+    Text,
+    Json,
+}
+
+/// `--config` as `keyhound git` reads it.
+const GIT_CONFIG_HELP: &str = "Config file (default: the repository's .keyhound.toml: the work \
+     tree's, or HEAD's in a bare repository)";
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorArg {
@@ -84,7 +97,9 @@ pub struct ReportArgs {
     /// Colour in text output: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorArg,
-    /// Config file (default: .keyhound.toml at the scan root).
+    /// Config file (default: .keyhound.toml in the first directory argument
+    /// or the current directory, else above it up to the top of its Git
+    /// work tree; with --staged, the repository's).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Never show a progress display.
@@ -130,7 +145,7 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_ignore: bool,
     /// Worker threads (default: one per CPU; at most 256).
-    #[arg(short = 'j', long, value_name = "N", default_value_t = 0,
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0, hide_default_value = true,
           value_parser = clap::value_parser!(u16).range(0..=256))]
     pub threads: u16,
     /// Skip files larger than this (e.g. 500KB, 10MB, 1GB).
@@ -188,7 +203,7 @@ enum RulesCommand {
     List {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
-        format: FormatArg,
+        format: RulesFormatArg,
         /// Config file to include.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,

@@ -7,16 +7,16 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::output::load_rules;
-use super::{EXIT_CLEAN, EXIT_ERROR, FormatArg};
+use super::{EXIT_CLEAN, EXIT_ERROR, RulesFormatArg};
 use keyhound::reports::escape::escape;
 use keyhound::rules::check::check as check_rules;
 
-pub fn list(format: FormatArg, config: Option<&Path>) -> Result<u8> {
+pub fn list(format: RulesFormatArg, config: Option<&Path>) -> Result<u8> {
     let (rules, _) = load_rules(config, Path::new("."))?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match format {
-        FormatArg::Text => {
+        RulesFormatArg::Text => {
             let width = rules.rules.iter().map(|r| r.id().len()).max().unwrap_or(0);
             for r in &rules.rules {
                 writeln!(
@@ -28,10 +28,7 @@ pub fn list(format: FormatArg, config: Option<&Path>) -> Result<u8> {
                 )?;
             }
         }
-        FormatArg::Sarif | FormatArg::Github => {
-            anyhow::bail!("`rules list` prints text or json: use --format text or --format json");
-        }
-        FormatArg::Json => {
+        RulesFormatArg::Json => {
             let list: Vec<_> = rules
                 .rules
                 .iter()

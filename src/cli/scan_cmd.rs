@@ -41,7 +41,10 @@ pub fn run(args: ScanArgs) -> Result<u8> {
                 .err()
                 .map(|e| e.to_string())
                 .unwrap_or_default();
-            bail!("cannot scan `{}`: {err}; check the path", p.display());
+            bail!(
+                "cannot scan `{}`: {err}; check the path",
+                keyhound::sources::display_path(p)
+            );
         }
     }
     let max_file_size =

@@ -278,15 +278,15 @@ impl Engine {
         if !rule.spec.tags.iter().any(|t| t == "private-key") && facts.in_armour(data, m.start) {
             return false;
         }
-        if let Some((patterns, lines)) = &compiled.context {
-            let from = lines_back(data, line_start(data, m.start), *lines);
+        if let Some(context) = &compiled.context {
+            let from = lines_back(data, line_start(data, m.start), context.before);
             let to = lines_forward(
                 data,
                 line_end(data, m.end.saturating_sub(1).max(m.start)),
-                *lines,
+                context.after,
             );
             let around = &data[from..to];
-            if !patterns.iter().any(|p| p.is_match(around)) {
+            if !context.patterns.iter().any(|p| p.is_match(around)) {
                 return false;
             }
         }

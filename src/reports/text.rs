@@ -8,7 +8,7 @@ use super::escape::escape;
 use super::{BINANCE_PLAYBOOK, TextOptions};
 use crate::findings::Finding;
 use crate::rules::{RuleSet, Severity};
-use crate::scan::{Outcome, human_bytes};
+use crate::scan::{Mode, Outcome, human_bytes};
 
 struct Paint {
     on: bool,
@@ -219,14 +219,18 @@ pub fn write(
     write_next_steps(out, outcome, rules, &p)
 }
 
-/// What to do now: the Binance playbook when a Binance credential leaked,
-/// then each other rule's remediation once.
+/// What to do now. A commit the pre-commit check stopped has leaked
+/// nothing: how to fix or unblock it. Otherwise the Binance playbook when a
+/// Binance credential leaked, then each other rule's remediation once.
 fn write_next_steps(
     out: &mut dyn Write,
     outcome: &Outcome,
     rules: &RuleSet,
     p: &Paint,
 ) -> io::Result<()> {
+    if outcome.mode == Mode::Staged {
+        return write_unblock_steps(out, outcome, p);
+    }
     let binance = outcome
         .findings
         .iter()
@@ -261,4 +265,52 @@ fn write_next_steps(
         }
     }
     Ok(())
+}
+
+/// For `scan --staged`, the pre-commit check: the commit was stopped, so
+/// nothing has leaked through it. How to fix it, when to rotate the key
+/// anyway, how to let a false positive through (the fingerprints to accept
+/// spelled out), and the bypass. Under the pre-commit framework this text
+/// is all a blocked user sees.
+fn write_unblock_steps(out: &mut dyn Write, outcome: &Outcome, p: &Paint) -> io::Result<()> {
+    let fingerprints: BTreeSet<String> = outcome
+        .findings
+        .iter()
+        .map(|f| format!("\"{}\"", escape(&f.fingerprint)))
+        .collect();
+    let binance = outcome
+        .findings
+        .iter()
+        .any(|f| f.tags.iter().any(|t| t == "binance"));
+    let revoke = if binance {
+        "delete it in Binance API Management and create a new one"
+    } else {
+        "revoke it where it was issued and create a new one"
+    };
+    let headline = "keyhound blocked this commit: the staged changes add the secret(s) above. \
+                    Nothing has been committed or pushed.";
+    writeln!(out)?;
+    writeln!(out, "{}", p.wrap("1", headline))?;
+    writeln!(out, "To fix it:")?;
+    writeln!(
+        out,
+        "  1. Take the secret out of the file; read it from an environment variable or a secrets manager instead."
+    )?;
+    writeln!(out, "  2. `git add` the file again, and commit.")?;
+    writeln!(
+        out,
+        "Rotate the key anyway if it was ever pushed, shared, or pasted anywhere else: {revoke}. A blocked commit does not undo that."
+    )?;
+    writeln!(out, "A false positive? Any one of:")?;
+    writeln!(out, "  - a `keyhound:allow` comment on that line;")?;
+    writeln!(
+        out,
+        "  - in .keyhound.toml: [allowlist] fingerprints = [{}]",
+        fingerprints.into_iter().collect::<Vec<_>>().join(", ")
+    )?;
+    writeln!(out, "  - the path in .keyhoundignore.")?;
+    writeln!(
+        out,
+        "Last resort: `git commit --no-verify` skips every pre-commit check."
+    )
 }

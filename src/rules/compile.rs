@@ -209,7 +209,17 @@ pub struct Compiled {
     pub secret_groups: Vec<usize>,
     pub name_groups: Vec<usize>,
     pub allowlist: Allowlist,
-    pub context: Option<(Vec<Regex>, usize)>,
+    pub context: Option<Context>,
+}
+
+/// A rule's compiled `context`: at least one pattern must match in the
+/// text from `before` lines above the secret's first line to `after` lines
+/// below its last.
+#[derive(Debug)]
+pub struct Context {
+    pub patterns: Vec<Regex>,
+    pub before: usize,
+    pub after: usize,
 }
 
 /// One rule, ready to search.
@@ -332,7 +342,11 @@ impl Rule {
                     .iter()
                     .map(|p| build_regex(&self.fragments.expand(p).map_err(&err)?).map_err(&err))
                     .collect::<Result<Vec<_>>>()?;
-                Some((res, c.lines))
+                Some(Context {
+                    patterns: res,
+                    before: c.lines,
+                    after: c.lines_after.unwrap_or(c.lines),
+                })
             }
         };
         Ok(Compiled {

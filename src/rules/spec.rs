@@ -64,11 +64,19 @@ impl Patterns {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ContextSpec {
-    /// Regexes; at least one must match within `lines` lines of the secret.
+    /// Regexes; at least one must match in the text from `lines` lines
+    /// before the secret's first line to `lines-after` lines after its last.
     pub patterns: Vec<String>,
-    /// How many lines before and after the secret's lines to look at.
+    /// How many lines before (and, unless `lines-after` says otherwise,
+    /// after) the secret's lines to look at.
     #[serde(default)]
     pub lines: usize,
+    /// How many lines after the secret's lines to look at (default:
+    /// `lines`). With 0 the text ends with the secret's last line, so a
+    /// pattern can tie what it finds to that line with `\z`: on it
+    /// (`{{word}}[^\n]*\z`), or in a section or object still open there.
+    #[serde(default)]
+    pub lines_after: Option<usize>,
 }
 
 /// What makes a match not a finding.

@@ -58,14 +58,8 @@ where
             let entry = match entry {
                 Ok(e) => e,
                 Err(err) => {
-                    let path = match &err {
-                        ignore::Error::WithPath { path, .. } => display_path(path),
-                        _ => String::new(),
-                    };
-                    visit(Item::Error {
-                        path,
-                        message: err.to_string(),
-                    });
+                    let (path, message) = walk_error(&err);
+                    visit(Item::Error { path, message });
                     return WalkState::Continue;
                 }
             };
@@ -100,6 +94,18 @@ where
             WalkState::Continue
         })
     });
+}
+
+/// A walk error as its path (in display form, as findings name files) and
+/// what went wrong; the walker's own text would repeat the path as typed
+/// (`./locked: Permission denied`).
+fn walk_error(err: &ignore::Error) -> (String, String) {
+    match err {
+        ignore::Error::WithPath { path, err } => (display_path(path), walk_error(err).1),
+        ignore::Error::WithDepth { err, .. } => walk_error(err),
+        ignore::Error::Partial(errs) if errs.len() == 1 => walk_error(&errs[0]),
+        other => (String::new(), other.to_string()),
+    }
 }
 
 /// The path below `root`, `/`-separated (the file name when `root` is the file).

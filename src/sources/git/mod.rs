@@ -89,8 +89,23 @@ pub struct Change {
 /// detection) took 40% of a full-history scan, and a scanner that only
 /// reads gains nothing from it.
 pub fn open(path: &Path) -> Result<Repository> {
+    open_named(path, Named::Repo)
+}
+
+/// How the repository to open was named: errors say what to check.
+#[derive(Clone, Copy)]
+enum Named {
+    /// `--repo PATH`.
+    Repo,
+    /// The `GIT_DIR` environment variable.
+    GitDir,
+    /// Nothing: the current directory.
+    CurrentDir,
+}
+
+fn open_named(path: &Path, named: Named) -> Result<Repository> {
     set_options();
-    Repository::discover(path).map_err(|e| cannot_open(path, &e))
+    Repository::discover(path).map_err(|e| cannot_open(path, &e, named))
 }
 
 /// Opens the repository as Git's own commands would: `explicit` (`--repo`)
@@ -103,11 +118,11 @@ pub fn open(path: &Path) -> Result<Repository> {
 pub fn open_env(explicit: Option<&Path>) -> Result<Repository> {
     let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
     let repo = match (explicit, var("GIT_DIR")) {
-        (Some(path), _) => open(path)?,
+        (Some(path), _) => open_named(path, Named::Repo)?,
         (None, Some(dir)) => {
             set_options();
             let dir = PathBuf::from(dir);
-            let repo = Repository::open(&dir).map_err(|e| cannot_open(&dir, &e))?;
+            let repo = Repository::open(&dir).map_err(|e| cannot_open(&dir, &e, Named::GitDir))?;
             if let Some(work_tree) = var("GIT_WORK_TREE") {
                 repo.set_workdir(Path::new(&work_tree), false)?;
             } else if !repo.is_bare()
@@ -123,7 +138,7 @@ pub fn open_env(explicit: Option<&Path>) -> Result<Repository> {
             }
             repo
         }
-        (None, None) => open(Path::new("."))?,
+        (None, None) => open_named(Path::new("."), Named::CurrentDir)?,
     };
     if let Some(file) = var("GIT_INDEX_FILE") {
         let file = std::env::current_dir()
@@ -156,14 +171,35 @@ fn set_options() {
     git2::opts::strict_hash_verification(false);
 }
 
-fn cannot_open(path: &Path, e: &git2::Error) -> Error {
-    Error::Git {
-        message: format!(
-            "cannot open a Git repository at {}: {} (use --repo to point at one)",
-            path.display(),
+/// Says which path was not a repository, as the user named it, and what
+/// to check.
+fn cannot_open(path: &Path, e: &git2::Error, named: Named) -> Error {
+    let shown = crate::sources::display_path(path);
+    let missing = std::fs::metadata(path).is_err();
+    let message = match named {
+        Named::Repo if missing => {
+            format!("--repo {shown}: no such directory; check the path")
+        }
+        Named::Repo if e.code() == git2::ErrorCode::NotFound => format!(
+            "--repo {shown} is not a Git repository: neither it nor a directory above it holds \
+             one; check the path (a clone's work tree, or a bare repository's directory)"
+        ),
+        Named::GitDir if missing || e.code() == git2::ErrorCode::NotFound => format!(
+            "GIT_DIR={shown} is not a Git directory; point GIT_DIR at one (a `.git` \
+             directory or a bare repository), or unset it"
+        ),
+        Named::CurrentDir if e.code() == git2::ErrorCode::NotFound => {
+            "the current directory is not in a Git repository; run keyhound inside a clone, \
+             or name one with --repo PATH"
+                .to_string()
+        }
+        _ => format!(
+            "cannot open the Git repository at {shown}: {}; check that it is a Git \
+             repository you can read",
             e.message()
         ),
-    }
+    };
+    Error::Git { message }
 }
 
 /// The root of the work tree, or the Git directory of a bare repository.
