@@ -131,6 +131,19 @@ fn issue8_11_a_fresh_clones_history_is_clean_and_each_accepted_fingerprint_is_in
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect();
+    for f in &found {
+        assert!(
+            accepted.contains(f),
+            "{f} is found and not accepted: {doc:#}"
+        );
+    }
+    // A shallow clone of keyhound (a CI checkout) lacks the early commits
+    // that hold the accepted values: only a full history can show that
+    // each entry still names a real finding.
+    if root().join(".git/shallow").exists() {
+        eprintln!("keyhound's own clone is shallow: accepted fingerprints not all checked");
+        return;
+    }
     for f in &accepted {
         assert!(
             found.contains(f),
