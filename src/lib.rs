@@ -18,6 +18,7 @@ pub mod rules;
 pub mod scan;
 pub mod scan_git;
 pub mod scan_history;
+pub mod scan_stream;
 pub mod sources;
 
 pub use error::{Error, Result};
