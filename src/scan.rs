@@ -146,6 +146,9 @@ pub struct Outcome {
     pub stats: Stats,
     pub notes: Vec<String>,
     pub mode: Mode,
+    /// The user accepts an incomplete scan (`scan --staged --fail-open`):
+    /// with no finding it exits 0, its gaps still reported.
+    pub fail_open: bool,
 }
 
 /// What to do with what is found.
@@ -538,6 +541,7 @@ pub fn finish(
         stats,
         notes,
         mode: Mode::Paths,
+        fail_open: false,
     }
 }
 

@@ -35,12 +35,11 @@ fn fill(buf: &mut Vec<u8>, rest: &mut dyn Read, size: usize) -> io::Result<bool>
     Ok(false)
 }
 
-/// Moves `at` forward to the start of a UTF-8 character (at most 3 bytes).
-fn char_boundary(data: &[u8], mut at: usize) -> usize {
-    while at < data.len() && at > 0 && (data[at] & 0xC0) == 0x80 {
-        at += 1;
-    }
-    at
+/// Moves `at` forward to the start of a UTF-8 character: past at most 3
+/// continuation bytes (a text that is not UTF-8 may have more in a row).
+fn char_boundary(data: &[u8], at: usize) -> usize {
+    let rest = &data[at..data.len().min(at + 3)];
+    at + rest.iter().take_while(|&&b| b & 0xC0 == 0x80).count()
 }
 
 /// What a streamed scan found, and how many bytes it read.

@@ -5,7 +5,6 @@
 
 mod common;
 
-
 use common::git::{Repo, git};
 use common::*;
 
@@ -71,6 +70,10 @@ fn issue8_06_a_blobless_partial_clone_is_not_a_clean_pass_and_says_how_to_fetch_
     assert!(doc["stats"]["missing_objects"].as_u64().unwrap() >= 1);
     // And the summary reaches the log when the report is for tools.
     assert!(stderr(&o).contains("not checked"), "{}", stderr(&o));
+    let o = run(&clone, &["git", "--format", "sarif"]);
+    assert_eq!(code(&o), 2);
+    let invocation = &json(&o)["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false, "{invocation}");
 
     // The advice works: after it, the secret in history is found.
     git(
@@ -167,7 +170,12 @@ fn issue8_08_a_staged_blob_missing_from_the_store_fails_closed() {
     // Opting in to fail open makes it a warning.
     let o = run(repo.path(), &["scan", "--staged", "--fail-open"]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
-    assert!(stderr(&o).contains("not checked"), "{}", stderr(&o));
+    let line = summary_line(&o);
+    assert!(
+        line.contains("not checked (allowed by --fail-open)"),
+        "{line}"
+    );
+    assert!(line.contains("deploy/prod.env"), "{line}");
 
     // Any other unreadable staged blob fails closed too: a damaged object.
     std::fs::write(&object, b"not a zlib stream").unwrap();

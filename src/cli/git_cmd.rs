@@ -99,16 +99,7 @@ pub fn staged(args: ScanArgs) -> Result<u8> {
     let mut outcome = s.scan(&changes, &Counters::default());
     outcome.mode = Mode::Staged;
     account(&s.repo, &mut outcome);
-    if args.fail_open && !outcome.stats.complete {
-        // The user's choice: what could not be read is a warning.
-        for u in std::mem::take(&mut outcome.stats.unchecked) {
-            outcome.notes.push(format!(
-                "--fail-open: this commit was not checked whole: {} ({})",
-                u.what, u.fix
-            ));
-        }
-        outcome.stats.complete = true;
-    }
+    outcome.fail_open = args.fail_open;
     emit(&args.report, &outcome, s.engine.rules())
 }
 

@@ -51,7 +51,7 @@ pub fn emit(args: &ReportArgs, outcome: &Outcome, rules: &RuleSet) -> Result<u8>
     // (`keyhound scan | head`) must not turn findings into success.
     let code = if !outcome.findings.is_empty() {
         args.exit_code
-    } else if !outcome.stats.complete {
+    } else if !outcome.stats.complete && !outcome.fail_open {
         EXIT_ERROR
     } else {
         EXIT_CLEAN

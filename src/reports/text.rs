@@ -204,8 +204,13 @@ pub fn summary_line(outcome: &Outcome, color: bool) -> String {
         parts.push(match (s.complete, outcome.mode) {
             (true, _) => format!("{}: no secrets found", p.wrap("1;32", "keyhound")),
             (false, Mode::Staged) => format!(
-                "{}: this commit was not checked: no secrets found in what could be read",
-                p.wrap("1;31", "keyhound")
+                "{}: this commit was not checked{}: no secrets found in what could be read",
+                p.wrap("1;31", "keyhound"),
+                if outcome.fail_open {
+                    " (allowed by --fail-open)"
+                } else {
+                    ""
+                }
             ),
             (false, _) => format!(
                 "{}: scan incomplete: no secrets found in what could be read",
