@@ -123,8 +123,8 @@ fn issue8_07_text_files_are_scanned_whatever_their_size() {
     let lines = dump.lines().count();
     dump.push_str(&format!("BINANCE_API_SECRET={}\n", binance_key("dump")));
     let dir = tree(&[("dump.sql", &dump), ("small.env", &leak("small"))]);
-    let (code, doc) = scan_json(dir.path(), &[]);
-    assert_eq!(code, 1, "{doc}");
+    let (status, doc) = scan_json(dir.path(), &[]);
+    assert_eq!(status, 1, "{doc}");
     let found = summary(&doc);
     assert!(
         found.contains(&(
@@ -134,9 +134,24 @@ fn issue8_07_text_files_are_scanned_whatever_their_size() {
         )),
         "{found:?}"
     );
+    // Standard input too.
+    let o = run_stdin(
+        dir.path(),
+        &["scan", "-", "--format", "json"],
+        Some(dump.as_bytes()),
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        summary(&json(&o)),
+        [(
+            "<stdin>".to_string(),
+            lines as u64 + 1,
+            "binance-secret-key".to_string()
+        )]
+    );
     // The limit is for binaries only: text over it is still scanned.
-    let (code, doc) = scan_json(dir.path(), &["--max-file-size", "1KB"]);
-    assert_eq!(code, 1);
+    let (status, doc) = scan_json(dir.path(), &["--max-file-size", "1KB"]);
+    assert_eq!(status, 1);
     assert_eq!(summary(&doc).len(), 2, "{doc}");
     assert_eq!(doc["stats"]["files_skipped_large"], 0);
     // So says the help.
