@@ -43,6 +43,12 @@ pub struct Finding {
     pub paired: Option<bool>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<Provenance>,
+    /// Range scans of a shallow clone: the commit at the clone's boundary
+    /// whose tree holds the secret. The commit that added it is that one or
+    /// one before it, which the clone does not have, so no `commit`,
+    /// `author` or `date` is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shallow_boundary: Option<String>,
     /// History scans: whether the secret is still in HEAD's tree (rotate the
     /// key) or only in history (rotate the key and purge history).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -106,32 +112,75 @@ fn chars(bytes: &[u8]) -> usize {
         .sum()
 }
 
+/// Where a window of a larger text starts (see `scan_stream`): the line
+/// it starts on, the characters of that line before it, and whether it is
+/// the start of the text (where a byte order mark is skipped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    /// 1-based.
+    pub line: usize,
+    /// Characters of `line` before the window.
+    pub column: usize,
+    pub at_start: bool,
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+impl Origin {
+    /// The start of a text.
+    pub const START: Origin = Origin {
+        line: 1,
+        column: 0,
+        at_start: true,
+    };
+
+    /// Moves past `bytes`, the text from this origin to the next one (which
+    /// must start at a character boundary).
+    pub fn advance(&mut self, bytes: &[u8]) {
+        let bytes = match bytes.strip_prefix(BOM) {
+            Some(rest) if self.at_start => rest,
+            _ => bytes,
+        };
+        self.at_start = false;
+        match memchr::memrchr(b'\n', bytes) {
+            Some(nl) => {
+                self.line += memchr::memchr_iter(b'\n', bytes).count();
+                self.column = chars(&bytes[nl + 1..]);
+            }
+            None => self.column += chars(bytes),
+        }
+    }
+}
+
 /// Counts lines and columns lazily: newlines are counted with memchr only
 /// up to the offsets asked for, in ascending order, as in ripgrep's
 /// searcher, and columns only from the last offset on the same line.
 struct LineCounter<'a> {
     data: &'a [u8],
+    origin: Origin,
     pos: usize,
     line: usize,
     line_start: usize,
-    /// Characters from `line_start` to `pos`.
+    /// Characters from the start of the line (which may be before `data`)
+    /// to `pos`.
     column: usize,
 }
 
 impl<'a> LineCounter<'a> {
-    fn new(data: &'a [u8]) -> Self {
+    fn new(data: &'a [u8], origin: Origin) -> Self {
         // A byte order mark is no column (and no part of a snippet).
-        let bom = if data.starts_with(b"\xEF\xBB\xBF") {
+        let bom = if origin.at_start && data.starts_with(BOM) {
             3
         } else {
             0
         };
         LineCounter {
             data,
+            origin,
             pos: bom,
-            line: 1,
+            line: origin.line,
             line_start: bom,
-            column: 0,
+            column: origin.column,
         }
     }
 
@@ -140,7 +189,7 @@ impl<'a> LineCounter<'a> {
         let offset = offset.min(self.data.len());
         if offset < self.pos {
             // Asked for ascending offsets only; start over if not.
-            *self = LineCounter::new(self.data);
+            *self = LineCounter::new(self.data, self.origin);
         }
         let offset = offset.max(self.pos);
         let mut from = self.pos;
@@ -224,7 +273,7 @@ fn char_boundary(data: &[u8], mut at: usize, limit: usize) -> usize {
 }
 
 /// Builds findings for the matches of one blob (sorted by position, their
-/// secrets disjoint).
+/// secrets disjoint), and marks key/secret pairs.
 pub fn from_matches(
     data: &[u8],
     matches: &[Match],
@@ -232,9 +281,35 @@ pub fn from_matches(
     path: &str,
     reveal: Reveal,
 ) -> Vec<Finding> {
-    let mut lines = LineCounter::new(data);
+    let mut out = from_window(
+        data,
+        matches,
+        0..data.len(),
+        Origin::START,
+        rules,
+        path,
+        reveal,
+    );
+    mark_pairs(&mut out);
+    out
+}
+
+/// Builds findings for the matches of `data`, a window of a larger text
+/// that starts at `origin`, whose secrets start in `keep` (offsets in
+/// `data`); the others only mask their secrets in snippets. Pairs are not
+/// marked: [`mark_pairs`] runs over the whole text's findings.
+pub fn from_window(
+    data: &[u8],
+    matches: &[Match],
+    keep: std::ops::Range<usize>,
+    origin: Origin,
+    rules: &[Rule],
+    path: &str,
+    reveal: Reveal,
+) -> Vec<Finding> {
+    let mut lines = LineCounter::new(data, origin);
     let mut out: Vec<Finding> = Vec::with_capacity(matches.len());
-    for m in matches {
+    for m in matches.iter().filter(|m| keep.contains(&m.start)) {
         let rule = &rules[m.rule as usize];
         let raw = m.decoded.as_deref().unwrap_or(&data[m.start..m.end]);
         let secret_digest = digest(raw);
@@ -302,13 +377,13 @@ pub fn from_matches(
             },
             paired: None,
             provenance: None,
+            shallow_boundary: None,
             at_head: None,
             commits: None,
             snippet,
             snippet_span,
         });
     }
-    mark_pairs(&mut out);
     out
 }
 
@@ -399,7 +474,7 @@ mod tests {
     #[test]
     fn line_counter_counts_lines_and_columns_forward() {
         let data = "a\nbé x\nccc\n".as_bytes();
-        let mut c = LineCounter::new(data);
+        let mut c = LineCounter::new(data, Origin::START);
         assert_eq!(c.locate(0), (1, 0, 1));
         assert_eq!(c.locate(3), (2, 2, 2));
         assert_eq!(c.locate(6), (2, 2, 4));
@@ -408,12 +483,28 @@ mod tests {
     }
 
     #[test]
+    fn a_window_counts_from_its_origin() {
+        let text = "\u{feff}ab\ncdé fgh\nij".as_bytes();
+        for cut in [3, 4, 7, 8, 10, 12, 15] {
+            let mut origin = Origin::START;
+            origin.advance(&text[..cut]);
+            let mut whole = LineCounter::new(text, Origin::START);
+            let mut window = LineCounter::new(&text[cut..], origin);
+            for at in cut..text.len() {
+                let (line, _, column) = whole.locate(at);
+                let (wl, _, wc) = window.locate(at - cut);
+                assert_eq!((line, column), (wl, wc), "cut {cut}, offset {at}");
+            }
+        }
+    }
+
+    #[test]
     fn a_byte_order_mark_is_no_column() {
         let data = "\u{feff}key = x\nab\n".as_bytes();
-        let mut c = LineCounter::new(data);
+        let mut c = LineCounter::new(data, Origin::START);
         assert_eq!(c.locate(9), (1, 3, 7));
         assert_eq!(c.locate(12), (2, 11, 2));
-        assert_eq!(LineCounter::new(data).locate(0), (1, 3, 1));
+        assert_eq!(LineCounter::new(data, Origin::START).locate(0), (1, 3, 1));
     }
 
     #[test]

@@ -11,9 +11,12 @@ use serde::Serialize;
 
 use crate::detectors::{Engine, PathForms, Scratch};
 use crate::findings::{self, Finding, Reveal};
-use crate::sources::fs::{WalkOptions, read_file, walk};
+use crate::scan_stream;
+use crate::sources::fs::{WalkOptions, visit_file, walk};
 use crate::sources::tracked;
-use crate::sources::{Blob, Item, Skip};
+use crate::sources::{Blob, Item, is_binary};
+
+pub use crate::stats::{Gap, SKIPPED_LISTED, Skipped, Stats, Unchecked};
 
 /// Live counters, read by a progress display while a scan runs.
 #[derive(Debug, Default)]
@@ -22,22 +25,6 @@ pub struct Counters {
     pub bytes: AtomicU64,
     /// How many items the scan will visit, when known (history scans).
     pub total: AtomicU64,
-}
-
-/// What a scan looked at.
-#[derive(Debug, Default, Clone, Serialize)]
-pub struct Stats {
-    pub files_scanned: u64,
-    pub bytes_scanned: u64,
-    pub files_skipped_binary: u64,
-    pub files_skipped_large: u64,
-    /// Objects a Git scan could not find (a shallow, partial or damaged
-    /// clone): noted and skipped, not errors.
-    pub missing_objects: u64,
-    pub errors: u64,
-    pub findings: u64,
-    pub rules: usize,
-    pub duration_ms: u64,
 }
 
 /// What was scanned: reports word their advice by it (a commit stopped by
@@ -63,6 +50,9 @@ pub struct Outcome {
     pub stats: Stats,
     pub notes: Vec<String>,
     pub mode: Mode,
+    /// The user accepts an incomplete scan (`scan --staged --fail-open`):
+    /// with no finding it exits 0, its gaps still reported.
+    pub fail_open: bool,
 }
 
 /// What to do with what is found.
@@ -106,15 +96,21 @@ pub fn scan_blob_as(
         blob.display,
         output.reveal,
     );
-    if fingerprint_path != blob.display {
-        for f in &mut found {
+    settle(&mut found, blob.display, fingerprint_path, output);
+    found
+}
+
+/// Names findings' fingerprints by `fingerprint_path` (when it is not
+/// `display`, the path they were found at) and drops accepted ones.
+pub fn settle(found: &mut Vec<Finding>, display: &str, fingerprint_path: &str, output: &Output) {
+    if fingerprint_path != display {
+        for f in found.iter_mut() {
             f.fingerprint = findings::fingerprint(&f.rule_id, fingerprint_path, &f.secret_digest);
         }
     }
     if !output.suppressed.is_empty() {
         found.retain(|f| !output.suppressed.contains(&f.fingerprint));
     }
-    found
 }
 
 /// Sorts findings by path, line, column, then rule: same input, same output.
@@ -168,7 +164,6 @@ pub fn scan_paths(
         engine,
         output,
         counters,
-        max_file_size: walk_opts.max_file_size,
         shared: &shared,
         track,
         reached: Vec::new(),
@@ -196,21 +191,14 @@ pub fn scan_paths(
             found.par_iter().for_each_init(
                 || (visitor(), Vec::new()),
                 |(v, buf), t| {
-                    v.visit(match read_file(&t.path, walk_opts.max_file_size, buf) {
-                        Ok(None) => Item::Blob(Blob {
-                            display: &t.display,
-                            relative: &t.relative,
-                            data: buf,
-                        }),
-                        Ok(Some(why)) => Item::Skipped {
-                            path: t.display.clone(),
-                            why,
-                        },
-                        Err(e) => Item::Error {
-                            path: t.display.clone(),
-                            message: e.to_string(),
-                        },
-                    });
+                    visit_file(
+                        &t.path,
+                        &t.display,
+                        &t.relative,
+                        walk_opts.max_file_size,
+                        buf,
+                        &mut |item| v.visit(item),
+                    );
                 },
             );
         }
@@ -226,7 +214,6 @@ struct Visitor<'a> {
     engine: &'a Engine,
     output: &'a Output,
     counters: &'a Counters,
-    max_file_size: u64,
     shared: &'a Mutex<Shared>,
     /// Whether to note the paths reached (for the tracked-files lookup).
     track: bool,
@@ -252,54 +239,64 @@ impl Visitor<'_> {
         if self.track {
             self.reached.push(match &item {
                 Item::Blob(b) => b.display.to_string(),
+                Item::Stream { display, .. } => display.to_string(),
                 Item::Skipped { path, .. } | Item::Error { path, .. } => path.clone(),
             });
         }
         match item {
             Item::Blob(blob) => {
-                // Allowlisted paths (the config file in use, for one) are not
-                // scans. Globs also match the path from the top of the work
-                // tree, as in Git scans.
-                let anchored = self.anchors.path(blob.display, blob.relative);
-                let other = anchored != blob.display && anchored != blob.relative;
-                if self.engine.path_allowed(PathForms {
-                    display: blob.display,
-                    relative: blob.relative,
-                }) || (other
-                    && self.engine.path_allowed(PathForms {
-                        display: &anchored,
-                        relative: &anchored,
-                    }))
-                {
+                let Some(anchored) = self.anchored(blob.display, blob.relative) else {
                     return;
-                }
+                };
                 self.counters.files.fetch_add(1, Ordering::Relaxed);
                 self.counters
                     .bytes
                     .fetch_add(blob.data.len() as u64, Ordering::Relaxed);
                 let found =
                     scan_blob_as(self.engine, blob, &anchored, self.output, &mut self.scratch);
-                if !found.is_empty() {
-                    shared
-                        .lock()
-                        .expect("no panics while locked")
-                        .findings
-                        .extend(found);
+                if !found.is_empty() || is_binary(blob.data) {
+                    let mut s = shared.lock().expect("no panics while locked");
+                    s.stats.files_scanned_binary += u64::from(is_binary(blob.data));
+                    s.findings.extend(found);
+                }
+            }
+            Item::Stream {
+                display,
+                relative,
+                head,
+                rest,
+            } => {
+                let Some(anchored) = self.anchored(display, relative) else {
+                    return;
+                };
+                let forms = PathForms { display, relative };
+                let streamed = scan_stream::scan_stream(
+                    self.engine,
+                    forms,
+                    &anchored,
+                    head,
+                    rest,
+                    self.output,
+                    &mut self.scratch,
+                );
+                self.counters.files.fetch_add(1, Ordering::Relaxed);
+                match streamed {
+                    Ok(st) => {
+                        self.counters.bytes.fetch_add(st.bytes, Ordering::Relaxed);
+                        if !st.findings.is_empty() {
+                            let mut s = shared.lock().expect("no panics while locked");
+                            s.findings.extend(st.findings);
+                        }
+                    }
+                    Err(e) => self.visit(Item::Error {
+                        path: display.to_string(),
+                        message: e.to_string(),
+                    }),
                 }
             }
             Item::Skipped { path, why } => {
                 let mut s = shared.lock().expect("no panics while locked");
-                match why {
-                    Skip::Binary => s.stats.files_skipped_binary += 1,
-                    Skip::TooLarge(n) => {
-                        s.stats.files_skipped_large += 1;
-                        s.notes.push(format!(
-                            "skipped {path}: {} is over --max-file-size ({})",
-                            human_bytes(n),
-                            human_bytes(self.max_file_size)
-                        ));
-                    }
-                }
+                s.stats.skip(path, &why);
             }
             Item::Error { path, message } => {
                 let mut s = shared.lock().expect("no panics while locked");
@@ -311,6 +308,22 @@ impl Visitor<'_> {
                 });
             }
         }
+    }
+
+    /// The path that names the file in fingerprints, or `None` when a
+    /// path allowlist hides the file (the config file in use, for one).
+    /// Globs also match the path from the top of the work tree, as in Git
+    /// scans.
+    fn anchored(&mut self, display: &str, relative: &str) -> Option<String> {
+        let anchored = self.anchors.path(display, relative);
+        let other = anchored != display && anchored != relative;
+        let hidden = self.engine.path_allowed(PathForms { display, relative })
+            || (other
+                && self.engine.path_allowed(PathForms {
+                    display: &anchored,
+                    relative: &anchored,
+                }));
+        (!hidden).then_some(anchored)
     }
 }
 
@@ -398,7 +411,8 @@ fn anchor_prefix(dir: &str) -> Option<String> {
     })
 }
 
-/// Sorts, counts and times a finished scan.
+/// Sorts, counts and times a finished scan; files or objects that could
+/// not be read make it incomplete.
 pub fn finish(
     mut findings: Vec<Finding>,
     mut stats: Stats,
@@ -411,11 +425,27 @@ pub fn finish(
     stats.findings = findings.len() as u64;
     stats.rules = engine.rules().rules.len();
     stats.duration_ms = started.elapsed().as_millis() as u64;
+    stats.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    stats.skipped.truncate(SKIPPED_LISTED);
+    stats.complete = stats.unchecked.is_empty();
+    if stats.errors > 0 && !stats.unchecked.iter().any(|u| u.reason == Gap::Unreadable) {
+        let n = stats.errors;
+        stats.not_checked(Unchecked {
+            reason: Gap::Unreadable,
+            count: n,
+            what: format!(
+                "{n} {} could not be read",
+                if n == 1 { "item" } else { "items" }
+            ),
+            fix: "see the notes on standard error".to_string(),
+        });
+    }
     Outcome {
         findings,
         stats,
         notes,
         mode: Mode::Paths,
+        fail_open: false,
     }
 }
 

@@ -17,10 +17,10 @@ use rayon::prelude::*;
 use crate::detectors::{Engine, PathForms, Scratch};
 use crate::error::Result;
 use crate::findings::{Finding, fingerprint, from_matches};
-use crate::scan::{self, Counters, Outcome, Output, Stats, human_bytes};
+use crate::scan::{self, Counters, Outcome, Output, Stats};
 use crate::sources::git::history::{self, History, Store};
 use crate::sources::git::pages::Trimmer;
-use crate::sources::is_binary;
+use crate::sources::{classify, is_binary};
 
 /// How often the pack pages are given back: every so many commits walked,
 /// and every so many bytes of blobs read.
@@ -148,22 +148,15 @@ pub fn scan_history(
                 counters
                     .bytes
                     .fetch_add(data.len() as u64, Ordering::Relaxed);
-                if data.len() as u64 > max_file_size || is_binary(data) {
+                if let Some(why) = classify(data, data.len() as u64, max_file_size) {
                     let mut t = tally.lock().expect("no panics while locked");
-                    if is_binary(data) {
-                        t.stats.files_skipped_binary += 1;
-                    } else {
-                        t.stats.files_skipped_large += 1;
-                        t.notes.push(format!(
-                            "skipped blob {oid} ({path}): {} is over --max-file-size",
-                            human_bytes(data.len() as u64)
-                        ));
-                    }
+                    t.stats.skip(format!("{path} (blob {oid})"), &why);
                     return None;
                 }
                 {
                     let mut t = tally.lock().expect("no panics while locked");
                     t.stats.files_scanned += 1;
+                    t.stats.files_scanned_binary += u64::from(is_binary(data));
                     t.stats.bytes_scanned += data.len() as u64;
                 }
                 let findings: Vec<Vec<Finding>> = kinds
@@ -192,6 +185,7 @@ pub fn scan_history(
     let mut notes = tally.notes;
     let missing = tally.missing.len() + history.missing.len();
     tally.stats.missing_objects = missing as u64;
+    tally.stats.shallow_boundaries = history.shallow_boundaries;
     if missing > 0 {
         notes.push(format!(
             "{missing} object{} missing from the object store (a partial or damaged clone?); what {} was not scanned",

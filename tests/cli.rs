@@ -214,38 +214,6 @@ fn inline_allow_silences_its_line_only() {
 }
 
 #[test]
-fn binary_files_are_skipped() {
-    let mut data = format!("BINANCE_API_KEY={}\n", binance_key("binary")).into_bytes();
-    data.insert(3, 0);
-    let dir = tree(&[]);
-    write(dir.path(), "blob.bin", &data);
-    let (code, doc) = scan_json(dir.path(), &[]);
-    assert_eq!(code, 0);
-    assert_eq!(doc["stats"]["files_skipped_binary"], 1);
-}
-
-#[test]
-fn oversized_files_are_skipped_with_a_note() {
-    let mut text = format!("BINANCE_API_KEY={}\n", binance_key("large"));
-    text.push_str(&"# padding\n".repeat(300));
-    let dir = tree(&[("big.env", &text)]);
-    let o = run(
-        dir.path(),
-        &["scan", "--max-file-size", "1KB", "--format", "json"],
-    );
-    assert_eq!(code(&o), 0);
-    assert!(
-        stderr(&o).contains("big.env") && stderr(&o).contains("--max-file-size"),
-        "{}",
-        stderr(&o)
-    );
-    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(doc["stats"]["files_skipped_large"], 1);
-    // Under the default limit it is scanned.
-    assert_eq!(code(&run(dir.path(), &["scan"])), 1);
-}
-
-#[test]
 fn output_is_sorted_and_deterministic() {
     let mut files = Vec::new();
     for i in 0..12 {

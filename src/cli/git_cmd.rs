@@ -14,7 +14,7 @@ use keyhound::config::{self, CONFIG_FILE, Loaded};
 use keyhound::detectors::Engine;
 use keyhound::findings::Reveal;
 use keyhound::scan::{Counters, Mode, Output, parse_size};
-use keyhound::scan_git::{ignore_from, scan_changes};
+use keyhound::scan_git::{account, ignore_from, scan_changes};
 use keyhound::sources::fs::IGNORE_FILE;
 use keyhound::sources::git::{self, range};
 
@@ -98,6 +98,8 @@ pub fn staged(args: ScanArgs) -> Result<u8> {
     let changes = git::staged::staged(&s.repo).context("cannot read the staged changes")?;
     let mut outcome = s.scan(&changes, &Counters::default());
     outcome.mode = Mode::Staged;
+    account(&s.repo, &mut outcome);
+    outcome.fail_open = args.fail_open;
     emit(&args.report, &outcome, s.engine.rules())
 }
 
@@ -120,13 +122,18 @@ pub fn git(args: GitArgs) -> Result<u8> {
             range::since(&s.repo, spec)?
         };
         let mut changes = Vec::new();
+        let shallow = git::shallow_commits(&s.repo);
+        let mut boundaries = 0;
         for id in range::commits(&s.repo, &range)? {
+            boundaries += u64::from(shallow.contains(&id));
             changes.extend(
-                range::changes(&s.repo, id).with_context(|| format!("cannot read commit {id}"))?,
+                range::changes(&s.repo, id, &shallow)
+                    .with_context(|| format!("cannot read commit {id}"))?,
             );
         }
         let mut outcome = s.scan(&changes, &counters);
         outcome.mode = Mode::Range;
+        outcome.stats.shallow_boundaries = boundaries;
         outcome.stats.duration_ms = started.elapsed().as_millis() as u64;
         outcome
     } else {
@@ -140,5 +147,7 @@ pub fn git(args: GitArgs) -> Result<u8> {
         )?
     };
     progress.finish();
+    let mut outcome = outcome;
+    account(&s.repo, &mut outcome);
     emit(&args.report, &outcome, s.engine.rules())
 }

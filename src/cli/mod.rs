@@ -16,7 +16,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub const EXIT_CLEAN: u8 = 0;
 /// Findings (unless `--exit-code` says otherwise).
 pub const EXIT_FINDINGS: u8 = 1;
-/// Bad arguments, bad config, unreadable input.
+/// Bad arguments, bad config, or nothing found in a scan that could not
+/// check all it was asked to (unreadable files, missing Git objects).
 pub const EXIT_ERROR: u8 = 2;
 
 #[derive(Parser)]
@@ -24,7 +25,7 @@ pub const EXIT_ERROR: u8 = 2;
     name = "keyhound",
     version,
     about = "Find leaked secrets (Binance and other exchange API keys, private keys, tokens) in files and Git history.",
-    after_help = "Exit codes: 0 no findings, 1 findings, 2 error."
+    after_help = "Exit codes: 0 no findings, 1 findings, 2 error, or a scan that could not check all it was asked to (missing Git objects, unreadable files) and found nothing."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -141,6 +142,11 @@ pub struct ScanArgs {
     /// The repository for --staged (default: the one around the current directory).
     #[arg(long, value_name = "PATH", requires = "staged")]
     pub repo: Option<PathBuf>,
+    /// With --staged: a staged file that cannot be read (its blob missing
+    /// from the object store) is a warning, not exit code 2 ("this commit
+    /// was not checked").
+    #[arg(long, requires = "staged")]
+    pub fail_open: bool,
     /// Also scan files that .gitignore and .ignore exclude (.keyhoundignore still applies).
     #[arg(long)]
     pub no_ignore: bool,
@@ -148,7 +154,8 @@ pub struct ScanArgs {
     #[arg(short = 'j', long, value_name = "N", default_value_t = 0, hide_default_value = true,
           value_parser = clap::value_parser!(u16).range(0..=256))]
     pub threads: u16,
-    /// Skip files larger than this (e.g. 500KB, 10MB, 1GB).
+    /// Binary files larger than this are skipped; text files are scanned
+    /// whatever their size (e.g. 500KB, 10MB, 1GB; units of 1024).
     #[arg(long, value_name = "SIZE", default_value = "10MB")]
     pub max_file_size: String,
     #[command(flatten)]
@@ -170,7 +177,8 @@ pub struct GitArgs {
     /// Scan every commit of every ref, each blob once (the default).
     #[arg(long)]
     pub all: bool,
-    /// Skip blobs larger than this (e.g. 500KB, 10MB, 1GB).
+    /// Binary blobs larger than this are skipped; text blobs are scanned
+    /// whatever their size (e.g. 500KB, 10MB, 1GB; units of 1024).
     #[arg(long, value_name = "SIZE", default_value = "10MB")]
     pub max_file_size: String,
     #[command(flatten)]

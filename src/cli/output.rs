@@ -22,15 +22,11 @@ pub fn format(f: FormatArg) -> Format {
 }
 
 /// Colour only on a terminal, and never when NO_COLOR is set (no-color.org).
-pub fn use_color(arg: ColorArg, to_file: bool) -> bool {
+pub fn use_color(arg: ColorArg, terminal: bool) -> bool {
     match arg {
         ColorArg::Always => true,
         ColorArg::Never => false,
-        ColorArg::Auto => {
-            !to_file
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && io::stdout().is_terminal()
-        }
+        ColorArg::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     }
 }
 
@@ -55,13 +51,16 @@ pub fn emit(args: &ReportArgs, outcome: &Outcome, rules: &RuleSet) -> Result<u8>
     // (`keyhound scan | head`) must not turn findings into success.
     let code = if !outcome.findings.is_empty() {
         args.exit_code
-    } else if outcome.stats.errors > 0 {
+    } else if !outcome.stats.complete && !outcome.fail_open {
         EXIT_ERROR
     } else {
         EXIT_CLEAN
     };
     let text = TextOptions {
-        color: use_color(args.color, args.output.is_some()),
+        color: use_color(
+            args.color,
+            args.output.is_none() && io::stdout().is_terminal(),
+        ),
     };
     // Further reports first: a reader of standard output that stops early
     // must not leave them unwritten.
@@ -84,12 +83,11 @@ pub fn emit(args: &ReportArgs, outcome: &Outcome, rules: &RuleSet) -> Result<u8>
         other => other?,
     }
     print_notes(&outcome.notes);
-    if outcome.findings.is_empty() && outcome.stats.errors > 0 {
-        eprintln!(
-            "keyhound: error: {} item{} could not be read (see the notes above): the scan is incomplete",
-            outcome.stats.errors,
-            if outcome.stats.errors == 1 { "" } else { "s" }
-        );
+    // A report in a file, or for tools, leaves the job log (standard
+    // error) with the summary line.
+    if args.output.is_some() || args.format != FormatArg::Text {
+        let color = use_color(args.color, io::stderr().is_terminal());
+        eprintln!("{}", reports::text::summary_line(outcome, color));
     }
     Ok(code)
 }

@@ -1,6 +1,5 @@
 //! `keyhound scan`: directories, files and standard input.
 
-use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -10,10 +9,11 @@ use anyhow::{Context, Result, bail};
 use super::ScanArgs;
 use super::output::{emit, load_rules};
 use super::progress::Progress;
-use keyhound::detectors::{Engine, Scratch};
+use keyhound::detectors::{Engine, PathForms, Scratch};
 use keyhound::findings::Reveal;
 use keyhound::scan::{self, Counters, Output, Stats};
-use keyhound::sources::fs::WalkOptions;
+use keyhound::scan_stream::scan_stream;
+use keyhound::sources::fs::{Head, WalkOptions, read_head};
 use keyhound::sources::{Blob, is_binary};
 
 /// The name standard input gets in reports.
@@ -85,38 +85,55 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     emit(&args.report, &outcome, engine.rules())
 }
 
+/// Standard input, read as a file is: whole when it is small, in windows
+/// when it is a large text.
 fn scan_stdin(
     engine: &Engine,
     out: &Output,
     max: u64,
     outcome: &mut keyhound::scan::Outcome,
 ) -> Result<()> {
-    let mut data = Vec::new();
-    std::io::stdin()
-        .lock()
-        .take(max.saturating_add(1))
-        .read_to_end(&mut data)
-        .context("cannot read standard input")?;
-    if data.len() as u64 > max {
-        outcome.stats.files_skipped_large += 1;
-        outcome
-            .notes
-            .push(format!("skipped {STDIN_NAME}: it is over --max-file-size"));
-        return Ok(());
-    }
-    if is_binary(&data) {
-        outcome.stats.files_skipped_binary += 1;
-        return Ok(());
-    }
-    outcome.stats.files_scanned += 1;
-    outcome.stats.bytes_scanned += data.len() as u64;
-    let blob = Blob {
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let mut head = Vec::new();
+    let read = read_head(&mut input, None, max, &mut head).context("cannot read standard input")?;
+    let stats = &mut outcome.stats;
+    let forms = PathForms {
         display: STDIN_NAME,
         relative: STDIN_NAME,
-        data: &data,
     };
-    outcome
-        .findings
-        .extend(scan::scan_blob(engine, blob, out, &mut Scratch::default()));
+    let mut scratch = Scratch::default();
+    let found = match read {
+        Head::Skip(why) => {
+            stats.skip(STDIN_NAME.to_string(), &why);
+            return Ok(());
+        }
+        Head::Whole => {
+            stats.bytes_scanned += head.len() as u64;
+            stats.files_scanned_binary += u64::from(is_binary(&head));
+            let blob = Blob {
+                display: STDIN_NAME,
+                relative: STDIN_NAME,
+                data: &head,
+            };
+            scan::scan_blob(engine, blob, out, &mut scratch)
+        }
+        Head::Stream => {
+            let streamed = scan_stream(
+                engine,
+                forms,
+                STDIN_NAME,
+                &head,
+                &mut input,
+                out,
+                &mut scratch,
+            )
+            .context("cannot read standard input")?;
+            stats.bytes_scanned += streamed.bytes;
+            streamed.findings
+        }
+    };
+    stats.files_scanned += 1;
+    outcome.findings.extend(found);
     Ok(())
 }

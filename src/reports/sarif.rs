@@ -109,7 +109,30 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
     if let Some(p) = &f.provenance {
         r["properties"] = json!({ "commit": p.commit, "author": p.author, "date": p.date });
     }
+    if let Some(b) = &f.shallow_boundary {
+        r["properties"] = json!({ "shallow_boundary": b });
+    }
     r
+}
+
+/// The run's invocation: whether it checked all it was asked to (SARIF
+/// 3.20.14 `executionSuccessful`), each gap as a notification.
+fn invocation(outcome: &Outcome) -> Value {
+    let s = &outcome.stats;
+    let notes: Vec<Value> = s
+        .unchecked
+        .iter()
+        .map(|u| {
+            json!({
+                "level": if outcome.fail_open { "warning" } else { "error" },
+                "message": { "text": format!("not checked: {}: {}", u.what, u.fix) },
+            })
+        })
+        .collect();
+    json!({
+        "executionSuccessful": s.complete || outcome.fail_open,
+        "toolExecutionNotifications": notes,
+    })
 }
 
 pub fn write(out: &mut dyn Write, outcome: &Outcome, rules: &RuleSet) -> io::Result<()> {
@@ -133,6 +156,7 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, rules: &RuleSet) -> io::Res
                 }
             },
             "columnKind": "unicodeCodePoints",
+            "invocations": [invocation(outcome)],
             "results": results,
         }]
     });

@@ -97,6 +97,13 @@ fn write_finding(
             prov.date
         )?;
     }
+    if let Some(boundary) = &f.shallow_boundary {
+        writeln!(
+            out,
+            "  present at this shallow clone's boundary (commit {}): added there or by an older commit the clone does not have",
+            &boundary[..boundary.len().min(12)]
+        )?;
+    }
     if let Some(at_head) = f.at_head {
         let commits =
             f.commits.unwrap_or(1) + also_at.iter().filter_map(|g| g.commits).sum::<u64>();
@@ -173,50 +180,113 @@ pub fn write(
     for (f, also_at) in group_by_secret(&outcome.findings) {
         write_finding(out, f, &also_at, &p)?;
     }
-    let s = &outcome.stats;
-    let files: BTreeSet<&str> = outcome.findings.iter().map(|f| f.path.as_str()).collect();
-    let scanned = format!(
-        "scanned {} file{} ({}) in {:.2}s",
-        s.files_scanned,
-        if s.files_scanned == 1 { "" } else { "s" },
-        human_bytes(s.bytes_scanned),
-        s.duration_ms as f64 / 1000.0
-    );
+    writeln!(out, "{}", summary_line(outcome, opts.color))?;
     if outcome.findings.is_empty() {
-        writeln!(
-            out,
-            "{}: no secrets found; {scanned}",
-            p.wrap("1;32", "keyhound")
-        )?;
         return Ok(());
     }
-    let mut by_sev = Vec::new();
-    for sev in [
-        Severity::Critical,
-        Severity::High,
-        Severity::Medium,
-        Severity::Low,
-    ] {
-        let n = outcome
-            .findings
-            .iter()
-            .filter(|f| f.severity == sev)
-            .count();
-        if n > 0 {
-            by_sev.push(format!("{n} {}", p.severity(sev)));
-        }
-    }
-    writeln!(
-        out,
-        "{}: {} finding{} in {} file{} ({}); {scanned}",
-        p.wrap("1;31", "keyhound"),
-        outcome.findings.len(),
-        if outcome.findings.len() == 1 { "" } else { "s" },
-        files.len(),
-        if files.len() == 1 { "" } else { "s" },
-        by_sev.join(", ")
-    )?;
     write_next_steps(out, outcome, rules, &p)
+}
+
+/// How many skipped files the summary line names.
+const SKIPPED_NAMED: usize = 3;
+
+/// The one-line summary: what was found and what was scanned, then what
+/// was not checked and how to get it checked (missing objects, unreadable
+/// files), where history was cut (a shallow clone), and which binary files
+/// were skipped and why. Printed last in text reports, and on standard
+/// error when the report goes to a file.
+pub fn summary_line(outcome: &Outcome, color: bool) -> String {
+    let p = Paint { on: color };
+    let s = &outcome.stats;
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    let mut parts = Vec::new();
+    if outcome.findings.is_empty() {
+        parts.push(match (s.complete, outcome.mode) {
+            (true, _) => format!("{}: no secrets found", p.wrap("1;32", "keyhound")),
+            (false, Mode::Staged) => format!(
+                "{}: this commit was not checked{}: no secrets found in what could be read",
+                p.wrap("1;31", "keyhound"),
+                if outcome.fail_open {
+                    " (allowed by --fail-open)"
+                } else {
+                    ""
+                }
+            ),
+            (false, _) => format!(
+                "{}: scan incomplete: no secrets found in what could be read",
+                p.wrap("1;31", "keyhound")
+            ),
+        });
+    } else {
+        let files: BTreeSet<&str> = outcome.findings.iter().map(|f| f.path.as_str()).collect();
+        let mut by_sev = Vec::new();
+        for sev in [
+            Severity::Critical,
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+        ] {
+            let n = outcome
+                .findings
+                .iter()
+                .filter(|f| f.severity == sev)
+                .count();
+            if n > 0 {
+                by_sev.push(format!("{n} {}", p.severity(sev)));
+            }
+        }
+        parts.push(format!(
+            "{}: {} finding{} in {} file{} ({})",
+            p.wrap("1;31", "keyhound"),
+            outcome.findings.len(),
+            plural(outcome.findings.len() as u64),
+            files.len(),
+            plural(files.len() as u64),
+            by_sev.join(", ")
+        ));
+    }
+    parts.push(format!(
+        "scanned {} file{} ({}) in {:.2}s",
+        s.files_scanned,
+        plural(s.files_scanned),
+        human_bytes(s.bytes_scanned),
+        s.duration_ms as f64 / 1000.0
+    ));
+    for u in &s.unchecked {
+        parts.push(format!(
+            "{} {}: {}",
+            p.wrap("1;31", "not checked:"),
+            escape(&u.what),
+            escape(&u.fix)
+        ));
+    }
+    if s.shallow_boundaries > 0 {
+        parts.push(
+            "history cut at this shallow clone's boundary: older commits were not checked (`git fetch --unshallow`)"
+                .to_string(),
+        );
+    }
+    let skipped = s.files_skipped();
+    if skipped > 0 {
+        let mut named: Vec<String> = s
+            .skipped
+            .iter()
+            .take(SKIPPED_NAMED)
+            .map(|k| format!("{} ({})", escape(&k.path), escape(&k.why)))
+            .collect();
+        if skipped > named.len() as u64 {
+            named.push(format!(
+                "and {} more (--format json lists them)",
+                skipped - named.len() as u64
+            ));
+        }
+        parts.push(format!(
+            "skipped {skipped} binary file{}, not scanned: {}",
+            plural(skipped),
+            named.join(", ")
+        ));
+    }
+    parts.join("; ")
 }
 
 /// What to do now. A commit the pre-commit check stopped has leaked

@@ -2,7 +2,7 @@
 //!
 //! Respects `.gitignore`, `.ignore` and `.keyhoundignore`, includes hidden
 //! files (`.env` is where keys leak), never enters `.git`, never follows
-//! symlinks, and skips binary and oversized files.
+//! symlinks, and skips compressed binaries and binaries over the size limit.
 
 use std::fs::File;
 use std::io::Read;
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::{BINARY_PROBE, Blob, Item, Skip, display_path, is_binary};
+use super::{BINARY_PROBE, Blob, Item, Skip, WINDOW, classify, display_path, is_binary};
 
 /// The ignore file of keyhound's own, honoured even with `--no-ignore`.
 pub const IGNORE_FILE: &str = ".keyhoundignore";
@@ -19,7 +19,8 @@ pub const IGNORE_FILE: &str = ".keyhoundignore";
 pub struct WalkOptions {
     /// Worker threads (0: one per CPU).
     pub threads: usize,
-    /// Files larger than this are skipped.
+    /// Binary files larger than this are skipped (text is scanned whatever
+    /// its size).
     pub max_file_size: u64,
     /// Do not honour `.gitignore` and `.ignore`.
     pub no_ignore: bool,
@@ -79,18 +80,7 @@ where
                 .map(PathBuf::as_path)
                 .unwrap_or(Path::new(""));
             let relative = relative_to(path, root);
-            match read_file(path, max, &mut buf) {
-                Ok(None) => visit(Item::Blob(Blob {
-                    display: &display,
-                    relative: &relative,
-                    data: &buf,
-                })),
-                Ok(Some(why)) => visit(Item::Skipped { path: display, why }),
-                Err(e) => visit(Item::Error {
-                    path: display,
-                    message: e.to_string(),
-                }),
-            }
+            visit_file(path, &display, &relative, max, &mut buf, &mut visit);
             WalkState::Continue
         })
     });
@@ -119,26 +109,90 @@ pub fn relative_to(path: &Path, root: &Path) -> String {
     }
 }
 
-/// Reads a file into `buf`, unless it is too large or binary. The first
-/// 8 KiB are read and checked before the rest, so binary files cost one
-/// small read.
-pub fn read_file(path: &Path, max: u64, buf: &mut Vec<u8>) -> std::io::Result<Option<Skip>> {
-    let mut f = File::open(path)?;
-    let len = f.metadata()?.len();
-    if len > max {
-        return Ok(Some(Skip::TooLarge(len)));
+/// Reads the file at `path` and hands it to `visit`: a text file whole when
+/// it fits in one [`WINDOW`], else as a stream; a binary file whole, unless
+/// [`classify`] skips it; an error when it cannot be read. The first 8 KiB
+/// are read and checked first, so a skipped binary costs one small read.
+/// `buf` is reused from file to file.
+pub fn visit_file(
+    path: &Path,
+    display: &str,
+    relative: &str,
+    max: u64,
+    buf: &mut Vec<u8>,
+    visit: &mut dyn FnMut(Item<'_>),
+) {
+    let error = |e: std::io::Error| Item::Error {
+        path: display.to_string(),
+        message: e.to_string(),
+    };
+    let mut f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => return visit(error(e)),
+    };
+    let size = f.metadata().ok().map(|m| m.len());
+    match read_head(&mut f, size, max, buf) {
+        Ok(Head::Whole) => visit(Item::Blob(Blob {
+            display,
+            relative,
+            data: buf,
+        })),
+        Ok(Head::Stream) => visit(Item::Stream {
+            display,
+            relative,
+            head: buf,
+            rest: &mut f,
+        }),
+        Ok(Head::Skip(why)) => visit(Item::Skipped {
+            path: display.to_string(),
+            why,
+        }),
+        Err(e) => visit(error(e)),
     }
+}
+
+/// What [`read_head`] read.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Head {
+    /// All of it.
+    Whole,
+    /// The first [`WINDOW`] bytes and more of a text: read the rest as a
+    /// stream.
+    Stream,
+    Skip(Skip),
+}
+
+/// Reads the start of `input` into `buf`: all of it when it is a binary of
+/// at most `max` bytes or a text of at most [`WINDOW`] bytes, else enough
+/// to tell. The size is what is read, not what metadata says: a file may
+/// grow as it is read, and a FIFO or standard input has none; `size`, the
+/// size metadata gives, only spares reading a binary known to be too large.
+pub fn read_head(
+    input: &mut dyn Read,
+    size: Option<u64>,
+    max: u64,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<Head> {
     buf.clear();
-    buf.reserve(len as usize + 1);
-    f.by_ref().take(BINARY_PROBE as u64).read_to_end(buf)?;
+    input.take(BINARY_PROBE as u64).read_to_end(buf)?;
     if is_binary(buf) {
-        return Ok(Some(Skip::Binary));
+        let len = size.unwrap_or(0).max(buf.len() as u64);
+        if let Some(why) = classify(buf, len, max) {
+            return Ok(Head::Skip(why));
+        }
+        // Read at most one byte past the limit.
+        let more = max.saturating_add(1).saturating_sub(buf.len() as u64);
+        input.take(more).read_to_end(buf)?;
+        return Ok(match classify(buf, buf.len() as u64, max) {
+            Some(why) => Head::Skip(why),
+            None => Head::Whole,
+        });
     }
-    // Read at most one byte past the limit: a file may grow while we read.
-    f.take(max.saturating_add(1).saturating_sub(buf.len() as u64))
-        .read_to_end(buf)?;
-    if buf.len() as u64 > max {
-        return Ok(Some(Skip::TooLarge(buf.len() as u64)));
-    }
-    Ok(None)
+    let more = (WINDOW + 1).saturating_sub(buf.len()) as u64;
+    input.take(more).read_to_end(buf)?;
+    Ok(if buf.len() > WINDOW {
+        Head::Stream
+    } else {
+        Head::Whole
+    })
 }

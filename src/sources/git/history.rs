@@ -52,6 +52,9 @@ pub struct History {
     /// Refs, commits or trees whose objects could not be read (partial
     /// clones, damage).
     pub missing: Vec<String>,
+    /// Commits at a shallow clone's boundary that the walk reached: their
+    /// parents are not in the clone.
+    pub shallow_boundaries: u64,
 }
 
 /// A repository opened for history reads, shared by the worker threads.
@@ -143,6 +146,7 @@ fn topological(
     shallow: &HashSet<ObjectId>,
     known_missing: &HashSet<ObjectId>,
     missing: &mut Vec<String>,
+    boundaries: &mut u64,
     trim: &Trimmer,
 ) -> Vec<(ObjectId, ObjectId)> {
     let mut index: FastMap<ObjectId, u32> = FastMap::default();
@@ -170,6 +174,7 @@ fn topological(
         match read {
             Ok((tree, mut parents)) => {
                 if shallow.contains(&id) {
+                    *boundaries += 1;
                     parents.clear();
                 }
                 for p in &parents {
@@ -330,6 +335,7 @@ pub fn enumerate(store: &Store, trim: &Trimmer) -> Result<History> {
         &shallow,
         &tips.missing_ids,
         &mut history.missing,
+        &mut history.shallow_boundaries,
         trim,
     );
     // Trees that tags point at come after every commit: a file a commit

@@ -76,9 +76,16 @@ impl AddedLines {
 pub struct Change {
     /// `/`-separated, relative to the repository root.
     pub path: String,
+    /// The path a rename moved the file from.
+    pub renamed_from: Option<String>,
     pub blob: Oid,
     pub added: AddedLines,
     pub provenance: Option<Provenance>,
+    /// Set (to the commit's id) when the change is a commit at a shallow
+    /// clone's boundary against nothing: its lines may have been added by a
+    /// commit before it, which the clone does not have, so `provenance` is
+    /// `None`.
+    pub shallow_boundary: Option<String>,
 }
 
 /// Opens the repository at (or above) `path`.
@@ -237,6 +244,45 @@ pub fn new_path(delta: &DiffDelta<'_>) -> Option<String> {
         .new_file()
         .path_bytes()
         .map(|p| String::from_utf8_lossy(p).into_owned())
+}
+
+/// The remote a partial clone (`git clone --filter=…`) fetches missing
+/// objects from, from the repository's own config: `extensions.partialClone`,
+/// else the first `remote.<name>.promisor` that is true (Git's
+/// `partial-clone` documentation). `None` for a full clone.
+pub fn promisor_remote(repo: &Repository) -> Option<String> {
+    let config = repo
+        .config()
+        .ok()?
+        .open_level(git2::ConfigLevel::Local)
+        .ok()?;
+    if let Ok(name) = config.get_string("extensions.partialclone") {
+        return Some(name);
+    }
+    let mut names = Vec::new();
+    config
+        .entries(Some(r"remote\..*\.promisor"))
+        .ok()?
+        .for_each(|e| names.extend(e.name().ok().map(str::to_string)))
+        .ok()?;
+    names
+        .into_iter()
+        .filter(|n| config.get_bool(n).unwrap_or(false))
+        .find_map(|n| {
+            n.strip_prefix("remote.")
+                .and_then(|n| n.strip_suffix(".promisor"))
+                .map(str::to_string)
+        })
+}
+
+/// The commits at the boundary of a shallow clone: the `shallow` file of
+/// the Git directory (one hex object id a line); empty for a full clone.
+pub fn shallow_commits(repo: &Repository) -> std::collections::HashSet<Oid> {
+    std::fs::read_to_string(repo.commondir().join("shallow"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| Oid::from_str(l.trim()).ok())
+        .collect()
 }
 
 /// Who made a commit, and when.

@@ -3,7 +3,7 @@
 //! reports only what none of its parents had, so what the merged branch
 //! brought in is not reported twice.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use git2::{Oid, Repository, Sort};
 
@@ -68,8 +68,11 @@ pub fn commits(repo: &Repository, range: &Range) -> Result<Vec<Oid>> {
     walk.map(|r| r.map_err(Error::from)).collect()
 }
 
-/// The lines commit `id` adds, against each of its parents.
-pub fn changes(repo: &Repository, id: Oid) -> Result<Vec<Change>> {
+/// The lines commit `id` adds, against each of its parents. A commit in
+/// `shallow` (at a shallow clone's boundary) has no parents in the clone:
+/// its whole tree is compared with nothing, and its changes name no
+/// provenance, only the boundary (see [`Change::shallow_boundary`]).
+pub fn changes(repo: &Repository, id: Oid, shallow: &HashSet<Oid>) -> Result<Vec<Change>> {
     let commit = repo.find_commit(id)?;
     let tree = commit.tree()?;
     let prov = provenance(&commit);
@@ -106,7 +109,11 @@ pub fn changes(repo: &Repository, id: Oid) -> Result<Vec<Change>> {
             .collect();
     }
     for c in &mut result {
-        c.provenance = Some(prov.clone());
+        if shallow.contains(&id) {
+            c.shallow_boundary = Some(id.to_string());
+        } else {
+            c.provenance = Some(prov.clone());
+        }
     }
     Ok(result)
 }

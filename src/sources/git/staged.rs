@@ -62,12 +62,18 @@ pub fn changes_of(diff: &Diff<'_>) -> Result<Vec<Change>> {
             }
             added
         };
-        if !added.is_empty() {
+        let renamed_from = (delta.status() == git2::Delta::Renamed)
+            .then(|| delta.old_file().path_bytes())
+            .flatten()
+            .map(|p| String::from_utf8_lossy(p).into_owned());
+        if !added.is_empty() || renamed_from.is_some() {
             out.push(Change {
                 path,
+                renamed_from,
                 blob: delta.new_file().id(),
                 added,
                 provenance: None,
+                shallow_boundary: None,
             });
         }
     }
