@@ -83,7 +83,9 @@ pub fn scan_blob(
     scan_blob_as(engine, blob, blob.display, output, scratch)
 }
 
-/// Scans one blob; fingerprints name it `fingerprint_path`.
+/// Scans one blob; fingerprints name it `fingerprint_path`. Accepted
+/// fingerprints are dropped later, by [`finish`], once each secret has its
+/// most specific rule.
 pub fn scan_blob_as(
     engine: &Engine,
     blob: Blob<'_>,
@@ -109,10 +111,8 @@ pub fn scan_blob_as(
     if fingerprint_path != blob.display {
         for f in &mut found {
             f.fingerprint = findings::fingerprint(&f.rule_id, fingerprint_path, &f.secret_digest);
+            f.fingerprint_path = Some(fingerprint_path.to_string());
         }
-    }
-    if !output.suppressed.is_empty() {
-        found.retain(|f| !output.suppressed.contains(&f.fingerprint));
     }
     found
 }
@@ -218,7 +218,7 @@ pub fn scan_paths(
     let mut s = shared.into_inner().expect("no panics while locked");
     s.stats.files_scanned = counters.files.load(Ordering::Relaxed);
     s.stats.bytes_scanned = counters.bytes.load(Ordering::Relaxed);
-    finish(s.findings, s.stats, s.notes, engine, started)
+    finish(s.findings, s.stats, s.notes, engine, output, started)
 }
 
 /// One worker thread's end of a directory scan.
@@ -398,14 +398,18 @@ fn anchor_prefix(dir: &str) -> Option<String> {
     })
 }
 
-/// Sorts, counts and times a finished scan.
+/// Labels each secret with its most specific rule, drops what the user
+/// accepted, then sorts, counts and times a finished scan.
 pub fn finish(
     mut findings: Vec<Finding>,
     mut stats: Stats,
     mut notes: Vec<String>,
     engine: &Engine,
+    output: &Output,
     started: Instant,
 ) -> Outcome {
+    crate::relabel::one_rule_per_secret(&mut findings, engine.rules());
+    findings.retain(|f| !crate::relabel::accepted(f, &output.suppressed));
     sort_findings(&mut findings);
     notes.sort();
     stats.findings = findings.len() as u64;

@@ -108,5 +108,5 @@ pub fn scan_changes(
                 }),
         );
     }
-    scan::finish(findings, stats, notes, engine, started)
+    scan::finish(findings, stats, notes, engine, output, started)
 }

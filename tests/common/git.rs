@@ -83,6 +83,21 @@ impl Repo {
         .unwrap()
     }
 
+    /// Dates the next commit `seconds` after the Unix epoch (author and
+    /// committer; later commits follow an hour apart).
+    pub fn set_time(&mut self, seconds: i64) {
+        self.clock = seconds - 3600;
+    }
+
+    /// Writes, stages everything and commits as `who`.
+    pub fn commit_files_as(&mut self, who: &str, files: &[(&str, &str)], message: &str) -> Oid {
+        for (p, c) in files {
+            self.write(p, c.as_bytes());
+        }
+        self.stage_all();
+        self.commit_as(who, message)
+    }
+
     /// Commits the index on HEAD's branch; returns the commit id.
     pub fn commit(&mut self, message: &str) -> Oid {
         self.commit_as("Alice", message)

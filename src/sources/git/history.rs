@@ -37,6 +37,32 @@ pub struct Introduction {
     pub commit: u32,
 }
 
+/// One entry of [`History::commits`]: where its files are and what came
+/// before it.
+#[derive(Debug, Clone, Default)]
+pub struct Node {
+    /// The root tree: a commit's, or the tree a tag points at; `None` for a
+    /// blob a tag points at.
+    pub tree: Option<ObjectId>,
+    /// Indices into [`History::commits`] of the parents that were read, in
+    /// the commit's order (a stash's second parent is its index, the third
+    /// its untracked files).
+    pub parents: Vec<u32>,
+    /// Committer time, seconds since the Unix epoch; `None` for trees and
+    /// blobs that tags point at.
+    pub time: Option<i64>,
+}
+
+/// A named tip and the entries whose files it holds.
+#[derive(Debug, Clone)]
+pub struct NamedTip {
+    /// As in [`tips::Tips::named`]: `refs/heads/main`, `stash@{0}`, `HEAD`.
+    pub name: String,
+    /// Indices into [`History::commits`]: the tip's own entry; for a stash
+    /// entry, also its index and untracked-files commits.
+    pub entries: Vec<u32>,
+}
+
 /// What the object store holds, as far as the refs reach.
 #[derive(Debug, Default)]
 pub struct History {
@@ -44,11 +70,15 @@ pub struct History {
     /// that tags point at directly (no commit holds them: they have no
     /// author or date).
     pub commits: Vec<ObjectId>,
+    /// The tree, parents and date of each entry of `commits`.
+    pub nodes: Vec<Node>,
     /// Distinct blobs, in order of first appearance, each with every path
     /// it was introduced at.
     pub blobs: Vec<(ObjectId, Vec<Introduction>)>,
-    /// The files of HEAD's tree: each blob with its paths.
-    pub at_head: HashMap<ObjectId, Vec<String>>,
+    /// Every named tip (see [`tips::Tips::named`]).
+    pub named: Vec<NamedTip>,
+    /// HEAD's index into `commits`, when HEAD is born and was read.
+    pub head: Option<u32>,
     /// Refs, commits or trees whose objects could not be read (partial
     /// clones, damage).
     pub missing: Vec<String>,
@@ -92,7 +122,7 @@ impl Store {
 /// a multiply-rotate mix instead of SipHash, which took an eighth of a
 /// history scan.
 #[derive(Default, Clone, Copy)]
-struct Mix(u64);
+pub(crate) struct Mix(u64);
 
 impl std::hash::Hasher for Mix {
     fn finish(&self) -> u64 {
@@ -114,8 +144,8 @@ impl std::hash::Hasher for Mix {
     }
 }
 
-type FastSet<T> = HashSet<T, std::hash::BuildHasherDefault<Mix>>;
-type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Mix>>;
+pub(crate) type FastSet<T> = HashSet<T, std::hash::BuildHasherDefault<Mix>>;
+pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Mix>>;
 
 /// Hash of a path, extended one component at a time (no allocation).
 fn extend_hash(prefix: u64, name: &[u8]) -> u64 {
@@ -127,16 +157,45 @@ fn extend_hash(prefix: u64, name: &[u8]) -> u64 {
 }
 
 /// Regular files (any 0o100xxx mode); not symlinks, not submodules.
-fn is_file_mode(mode: u32) -> bool {
+pub(crate) fn is_file_mode(mode: u32) -> bool {
     mode & 0o170000 == 0o100000
 }
 
-const TREE_MODE: u32 = 0o040000;
+pub(crate) const TREE_MODE: u32 = 0o040000;
 
-/// Commits reachable from `tips`, with their trees, parents before
-/// children (Kahn's algorithm over the graph found breadth first). The
-/// parents of `shallow` commits are not looked for: a shallow clone does
-/// not have them, and is not damaged for that.
+/// A commit as read: its id, tree, parents and committer time.
+type Read = (ObjectId, ObjectId, Vec<ObjectId>, i64);
+
+/// Reads a commit's tree, parents and committer time.
+fn read_commit(
+    data: gix::objs::Data<'_>,
+) -> std::result::Result<(ObjectId, Vec<ObjectId>, i64), String> {
+    use gix::objs::commit::ref_iter::Token;
+    let mut it = data
+        .try_into_commit_iter()
+        .ok_or_else(|| "not a commit".to_string())?;
+    let tree = it.tree_id().map_err(|e| e.to_string())?;
+    let mut parents = Vec::new();
+    let mut time = 0;
+    for token in it {
+        match token.map_err(|e| e.to_string())? {
+            Token::Parent { id } => parents.push(id),
+            Token::Author { .. } => {}
+            Token::Committer { signature } => {
+                time = signature.seconds();
+                break;
+            }
+            _ => break,
+        }
+    }
+    Ok((tree, parents, time))
+}
+
+/// Commits reachable from `tips`, parents before children (Kahn's
+/// algorithm over the graph found breadth first), each with its tree,
+/// parents (as indices into the result) and committer time. The parents of
+/// `shallow` commits are not looked for: a shallow clone does not have
+/// them, and is not damaged for that.
 fn topological(
     repo: &gix::Repository,
     tips: Vec<ObjectId>,
@@ -144,9 +203,9 @@ fn topological(
     known_missing: &HashSet<ObjectId>,
     missing: &mut Vec<String>,
     trim: &Trimmer,
-) -> Vec<(ObjectId, ObjectId)> {
+) -> (Vec<ObjectId>, Vec<Node>) {
     let mut index: FastMap<ObjectId, u32> = FastMap::default();
-    let mut nodes: Vec<(ObjectId, ObjectId, Vec<ObjectId>)> = Vec::new();
+    let mut nodes: Vec<Read> = Vec::new();
     let mut seen: FastSet<ObjectId> = tips.iter().copied().collect();
     // Objects already noted as missing are not looked for again.
     seen.extend(known_missing.iter().copied());
@@ -159,16 +218,9 @@ fn topological(
             .try_find(&id, &mut buf)
             .map_err(|e| e.to_string())
             .and_then(|d| d.ok_or_else(|| "not in the object store".to_string()))
-            .and_then(|d| {
-                d.try_into_commit_iter()
-                    .ok_or_else(|| "not a commit".to_string())
-            })
-            .and_then(|mut it| {
-                let tree = it.tree_id().map_err(|e| e.to_string())?;
-                Ok((tree, it.parent_ids().collect::<Vec<_>>()))
-            });
+            .and_then(read_commit);
         match read {
-            Ok((tree, mut parents)) => {
+            Ok((tree, mut parents, time)) => {
                 if shallow.contains(&id) {
                     parents.clear();
                 }
@@ -178,14 +230,14 @@ fn topological(
                     }
                 }
                 index.insert(id, nodes.len() as u32);
-                nodes.push((id, tree, parents));
+                nodes.push((id, tree, parents, time));
             }
             Err(e) => missing.push(format!("commit {id}: {e}")),
         }
     }
     let mut pending = vec![0u32; nodes.len()];
     let mut children: Vec<Vec<u32>> = vec![Vec::new(); nodes.len()];
-    for (i, (_, _, parents)) in nodes.iter().enumerate() {
+    for (i, (_, _, parents, _)) in nodes.iter().enumerate() {
         let mut ps: Vec<u32> = parents
             .iter()
             .filter_map(|p| index.get(p).copied())
@@ -200,9 +252,9 @@ fn topological(
     let mut ready: VecDeque<u32> = (0..nodes.len() as u32)
         .filter(|&i| pending[i as usize] == 0)
         .collect();
-    let mut out = Vec::with_capacity(nodes.len());
+    let mut order = Vec::with_capacity(nodes.len());
     while let Some(i) = ready.pop_front() {
-        out.push((nodes[i as usize].0, nodes[i as usize].1));
+        order.push(i);
         for &c in &children[i as usize] {
             pending[c as usize] -= 1;
             if pending[c as usize] == 0 {
@@ -210,7 +262,26 @@ fn topological(
             }
         }
     }
-    out
+    let mut position = vec![0u32; nodes.len()];
+    for (at, &i) in order.iter().enumerate() {
+        position[i as usize] = at as u32;
+    }
+    order
+        .iter()
+        .map(|&i| {
+            let (id, tree, parents, time) = &nodes[i as usize];
+            let parents = parents
+                .iter()
+                .filter_map(|p| index.get(p).map(|&n| position[n as usize]))
+                .collect();
+            let node = Node {
+                tree: Some(*tree),
+                parents,
+                time: Some(*time),
+            };
+            (*id, node)
+        })
+        .unzip()
 }
 
 /// A (blob, path) pair as a thread lists it.
@@ -287,36 +358,6 @@ impl Walker {
     }
 }
 
-/// The files of HEAD's tree: each blob with its paths.
-fn head_files(repo: &gix::Repository) -> HashMap<ObjectId, Vec<String>> {
-    let mut out: HashMap<ObjectId, Vec<String>> = HashMap::new();
-    let Ok(tree) = repo.head_tree_id() else {
-        return out;
-    };
-    let mut stack = vec![(tree.detach(), String::new())];
-    let mut buf = Vec::new();
-    while let Some((t, dir)) = stack.pop() {
-        let Ok(entries) = repo.objects.find_tree_iter(&t, &mut buf) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let mode = u32::from(entry.mode.value());
-            let name = String::from_utf8_lossy(entry.filename);
-            let path = if dir.is_empty() {
-                name.into_owned()
-            } else {
-                format!("{dir}/{name}")
-            };
-            if mode == TREE_MODE {
-                stack.push((entry.oid.to_owned(), path));
-            } else if is_file_mode(mode) {
-                out.entry(entry.oid.to_owned()).or_default().push(path);
-            }
-        }
-    }
-    out
-}
-
 /// Enumerates the history of `store` with one walker per thread.
 pub fn enumerate(store: &Store, trim: &Trimmer) -> Result<History> {
     let repo = store.handle();
@@ -324,7 +365,7 @@ pub fn enumerate(store: &Store, trim: &Trimmer) -> Result<History> {
     let tips = tips::tips(&repo);
     history.missing = tips.missing;
     let shallow = tips::shallow(&repo);
-    let mut order = topological(
+    let (commits, nodes) = topological(
         &repo,
         tips.commits,
         &shallow,
@@ -332,10 +373,23 @@ pub fn enumerate(store: &Store, trim: &Trimmer) -> Result<History> {
         &mut history.missing,
         trim,
     );
+    history.commits = commits;
+    history.nodes = nodes;
     // Trees that tags point at come after every commit: a file a commit
     // also holds is attributed to that commit.
-    order.extend(tips.trees.iter().map(|&(_, tree)| (tree, tree)));
-    history.commits = order.iter().map(|(c, _)| *c).collect();
+    for &(_, tree) in &tips.trees {
+        history.commits.push(tree);
+        history.nodes.push(Node {
+            tree: Some(tree),
+            ..Node::default()
+        });
+    }
+    let order: Vec<(ObjectId, ObjectId)> = history
+        .commits
+        .iter()
+        .zip(&history.nodes)
+        .filter_map(|(&c, n)| Some((c, n.tree?)))
+        .collect();
     let threads = rayon::current_num_threads().max(1);
     let chunk = order.len().div_ceil(threads).max(1);
     let runs: Vec<(Vec<Vec<Pair>>, Vec<String>)> = order
@@ -386,24 +440,51 @@ pub fn enumerate(store: &Store, trim: &Trimmer) -> Result<History> {
     }
     // Blobs that tags point at, at the tag's name, last of all.
     for (name, blob) in tips.blobs {
-        if !seen.insert((blob, extend_hash(0, name.as_bytes()))) {
-            continue;
-        }
-        let at = *index.entry(blob).or_insert_with(|| {
-            history.blobs.push((blob, Vec::new()));
-            history.blobs.len() - 1
-        });
         history.commits.push(blob);
-        history.blobs[at]
-            .1
-            .push(Introduction { path: name, commit });
+        history.nodes.push(Node::default());
+        if seen.insert((blob, extend_hash(0, name.as_bytes()))) {
+            let at = *index.entry(blob).or_insert_with(|| {
+                history.blobs.push((blob, Vec::new()));
+                history.blobs.len() - 1
+            });
+            history.blobs[at]
+                .1
+                .push(Introduction { path: name, commit });
+        }
         commit += 1;
     }
-    history.at_head = head_files(&repo);
+    name_tips(&mut history, &tips.named, tips.head);
     // One missing tree is met by every thread and at every path holding it.
     history.missing.sort_unstable();
     history.missing.dedup();
     Ok(history)
+}
+
+/// Resolves each named tip to the entries that hold its files, and HEAD to
+/// its entry.
+fn name_tips(history: &mut History, named: &[(String, ObjectId)], head: Option<ObjectId>) {
+    let wanted: FastSet<ObjectId> = named.iter().map(|(_, id)| *id).chain(head).collect();
+    let at: FastMap<ObjectId, u32> = history
+        .commits
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| wanted.contains(*id))
+        .map(|(i, id)| (*id, i as u32))
+        .collect();
+    history.head = head.and_then(|h| at.get(&h).copied());
+    for (name, id) in named {
+        let Some(&entry) = at.get(id) else { continue };
+        let mut entries = vec![entry];
+        // A stash entry is a commit of the work tree whose second parent
+        // holds the index and third the untracked files (git-stash(1)).
+        if name.starts_with("stash@{") {
+            entries.extend(history.nodes[entry as usize].parents.iter().skip(1));
+        }
+        history.named.push(NamedTip {
+            name: name.clone(),
+            entries,
+        });
+    }
 }
 
 /// Who made commit `id`, and when.
