@@ -93,7 +93,8 @@ pub fn scan_history(
 ) -> Result<Outcome> {
     let started = Instant::now();
     let store = Store::open(git_dir)?;
-    let history = history::enumerate(&store, &Trimmer::new(TRIM_COMMITS))?;
+    let commit_trim = Trimmer::new(TRIM_COMMITS);
+    let history = history::enumerate(&store, &commit_trim)?;
     let byte_trim = Trimmer::new(TRIM_BYTES);
     counters
         .total
@@ -180,7 +181,7 @@ pub fn scan_history(
         .flatten()
         .collect();
     let mut tally = tally.into_inner().expect("no panics while locked");
-    let findings = group::group(&store, &history, found, engine);
+    let findings = group::group(&store, &history, found, engine, &commit_trim);
     let mut notes = tally.notes;
     let missing = tally.missing.len() + history.missing.len();
     tally.stats.missing_objects = missing as u64;

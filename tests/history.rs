@@ -103,17 +103,7 @@ fn deleted_secrets_and_unmerged_branches_are_found_with_their_commits() {
 fn a_commit_reachable_only_from_a_tag_is_scanned() {
     let mut repo = Repo::new();
     repo.commit_files(&[("a.txt", "a\n")], "init");
-    repo.branch("release");
-    let tagged = repo.commit_files(&[("release.env", &leak("tag"))], "release build");
-    let obj = repo.repo.find_object(tagged, None).unwrap();
-    let sig = git2::Signature::now("Rel", "rel@example.com").unwrap();
-    repo.repo.tag("v1.0", &obj, &sig, "release", false).unwrap();
-    repo.checkout("master");
-    repo.repo
-        .find_branch("release", git2::BranchType::Local)
-        .unwrap()
-        .delete()
-        .unwrap();
+    let tagged = repo.commit_tagged_only("v1.0", &[("release.env", &leak("tag"))]);
     let (_, doc, _) = history(repo.path(), &[]);
     assert_eq!(
         summary(&doc),

@@ -66,17 +66,7 @@ fn issue8_01_live_in_names_tags_stash_entries_detached_heads_and_nothing_for_rem
     let mut repo = Repo::new();
     repo.commit_files(&[("a.txt", "a\n")], "init");
     // Only a tag reaches this commit.
-    repo.branch("release");
-    let tagged = repo.commit_files(&[("release.env", &leak("tagged"))], "release");
-    repo.repo
-        .reference("refs/tags/v1.0", tagged, false, "")
-        .unwrap();
-    repo.checkout("master");
-    repo.repo
-        .find_branch("release", git2::BranchType::Local)
-        .unwrap()
-        .delete()
-        .unwrap();
+    repo.commit_tagged_only("v1.0", &[("release.env", &leak("tagged"))]);
     // Removed from the only branch that had it.
     repo.commit_files(&[("old.env", &leak("removed"))], "leak");
     repo.remove("old.env");
@@ -394,4 +384,25 @@ fn issue8_05_accepted_fingerprints_hold_before_and_after_relabelling() {
         let want: &[&str] = if accepted.len() == 2 { &[] } else { &["b.env"] };
         assert_eq!(paths, want, "accepted {accepted:?}: {doc:#}");
     }
+}
+
+#[test]
+fn a_path_that_is_not_utf8_is_resolved_in_every_commit() {
+    use std::os::unix::ffi::OsStrExt;
+    let mut repo = Repo::new();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.env");
+    let secret = leak("not-utf8");
+    for i in 0..3 {
+        std::fs::write(repo.path().join(name), format!("{secret}RUN={i}\n")).unwrap();
+        repo.stage_all();
+        repo.commit("write");
+    }
+    let doc = history(repo.path(), &[]);
+    let f = &findings(&doc)[0];
+    assert_eq!(f["path"], "caf\u{FFFD}.env", "{doc:#}");
+    assert_eq!(
+        (&f["commits"], &f["at_head"]),
+        (&Value::from(1), &Value::from(true))
+    );
+    assert_eq!(f["lines_at"], "head");
 }

@@ -25,6 +25,7 @@ use crate::detectors::Engine;
 use crate::findings::{Finding, Introduced, LinesAt, fingerprint};
 use crate::relabel::Specificity;
 use crate::sources::git::history::{self, FastMap, History, Store};
+use crate::sources::git::pages::Trimmer;
 use crate::sources::git::paths::{self, Resolved};
 
 /// What is known of one secret at one path.
@@ -119,6 +120,7 @@ pub(super) fn group(
     history: &History,
     found: Vec<Scanned>,
     engine: &Engine,
+    trim: &Trimmer,
 ) -> Vec<Finding> {
     if found.is_empty() {
         return Vec::new();
@@ -168,7 +170,7 @@ pub(super) fn group(
         blobs.held.push(held);
     }
     let trees: Vec<Option<ObjectId>> = history.nodes.iter().map(|n| n.tree).collect();
-    let mut resolved = paths::resolve(store, &trees, &paths.values, &ids);
+    let mut resolved = paths::resolve(store, &trees, &history.listings, &paths.values, &ids, trim);
     // A blob a tag points at holds itself, at the tag's name.
     for (b, scanned) in found.iter().enumerate() {
         for intro in &history.blobs[scanned.blob].1 {

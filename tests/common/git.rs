@@ -129,6 +129,26 @@ impl Repo {
         self.commit(message)
     }
 
+    /// Commits `files` on a branch from HEAD that only the annotated tag
+    /// `tag` keeps (the branch is deleted; HEAD's branch is checked out
+    /// again); returns the commit id.
+    pub fn commit_tagged_only(&mut self, tag: &str, files: &[(&str, &str)]) -> Oid {
+        let back = self.repo.head().unwrap().name().unwrap().to_string();
+        let back = back.trim_start_matches("refs/heads/").to_string();
+        self.branch("tagged-only");
+        let id = self.commit_files(files, "tagged");
+        let sig = self.signature("Rel");
+        let obj = self.repo.find_object(id, None).unwrap();
+        self.repo.tag(tag, &obj, &sig, "release", false).unwrap();
+        self.checkout(&back);
+        self.repo
+            .find_branch("tagged-only", git2::BranchType::Local)
+            .unwrap()
+            .delete()
+            .unwrap();
+        id
+    }
+
     /// Makes `branch` at HEAD and checks it out.
     pub fn branch(&self, branch: &str) {
         let head = self.repo.head().unwrap().peel_to_commit().unwrap();

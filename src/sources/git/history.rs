@@ -20,6 +20,7 @@ use gix::ObjectId;
 use gix::prelude::*;
 use rayon::prelude::*;
 
+use super::listings::{Entry, Run};
 use super::pages::Trimmer;
 use super::tips;
 use crate::error::{Error, Result};
@@ -77,6 +78,9 @@ pub struct History {
     pub blobs: Vec<(ObjectId, Vec<Introduction>)>,
     /// Every named tip (see [`tips::Tips::named`]).
     pub named: Vec<NamedTip>,
+    /// The trees each entry's walk read, as changes, in runs that cover
+    /// the entries that have a tree, in order.
+    pub listings: Vec<Run>,
     /// HEAD's index into `commits`, when HEAD is born and was read.
     pub head: Option<u32>,
     /// Refs, commits or trees whose objects could not be read (partial
@@ -148,7 +152,7 @@ pub(crate) type FastSet<T> = HashSet<T, std::hash::BuildHasherDefault<Mix>>;
 pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Mix>>;
 
 /// Hash of a path, extended one component at a time (no allocation).
-fn extend_hash(prefix: u64, name: &[u8]) -> u64 {
+pub(crate) fn extend_hash(prefix: u64, name: &[u8]) -> u64 {
     let mut h = prefix ^ 0x9e37_79b9_7f4a_7c15;
     for &b in name {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
@@ -299,6 +303,10 @@ struct Walker {
     missing: Vec<String>,
     /// One buffer per depth: a tree iterator borrows its buffer.
     bufs: Vec<Vec<u8>>,
+    /// One listing per depth, of the tree being read there.
+    listings: Vec<Vec<Entry>>,
+    /// The trees read, as changes.
+    run: Run,
 }
 
 impl Walker {
@@ -315,8 +323,10 @@ impl Walker {
         }
         if self.bufs.len() <= depth {
             self.bufs.resize_with(depth + 1, Vec::new);
+            self.listings.resize_with(depth + 1, Vec::new);
         }
         let mut buf = std::mem::take(&mut self.bufs[depth]);
+        let mut listing = std::mem::take(&mut self.listings[depth]);
         match self.repo.objects.find_tree_iter(&tree, &mut buf) {
             Ok(entries) => {
                 for entry in entries {
@@ -332,6 +342,11 @@ impl Walker {
                     let name: &[u8] = entry.filename;
                     let hash = extend_hash(path_hash, name);
                     let id = entry.oid.to_owned();
+                    listing.push(Entry {
+                        path: hash,
+                        id,
+                        tree: is_tree,
+                    });
                     if !is_tree && !self.pairs.insert((id, hash)) {
                         continue;
                     }
@@ -351,10 +366,12 @@ impl Walker {
                     }
                     path.truncate(mark);
                 }
+                self.run.read(path_hash, tree, &mut listing);
             }
             Err(e) => self.missing.push(format!("tree {tree}: {e}")),
         }
         self.bufs[depth] = buf;
+        self.listings[depth] = listing;
     }
 }
 
@@ -392,15 +409,18 @@ pub fn enumerate(store: &Store, trim: &Trimmer) -> Result<History> {
         .collect();
     let threads = rayon::current_num_threads().max(1);
     let chunk = order.len().div_ceil(threads).max(1);
-    let runs: Vec<(Vec<Vec<Pair>>, Vec<String>)> = order
+    let runs: Vec<(Vec<Vec<Pair>>, Vec<String>, Run)> = order
         .par_chunks(chunk)
-        .map(|run| {
+        .enumerate()
+        .map(|(n, run)| {
             let mut w = Walker {
                 repo: store.handle(),
                 trees: FastSet::default(),
                 pairs: FastSet::default(),
                 missing: Vec::new(),
                 bufs: Vec::new(),
+                listings: Vec::new(),
+                run: Run::new((n * chunk) as u32),
             };
             let mut path = Vec::with_capacity(256);
             let listed = run
@@ -409,18 +429,21 @@ pub fn enumerate(store: &Store, trim: &Trimmer) -> Result<History> {
                     trim.add(1);
                     let mut out = Vec::new();
                     w.walk(tree, 0, &mut path, 0, &mut out);
+                    w.run.end_entry();
                     out
                 })
                 .collect();
-            (listed, w.missing)
+            w.run.seal();
+            (listed, w.missing, w.run)
         })
         .collect();
     // Merge in commit order: a pair belongs to the first commit listing it.
     let mut seen: FastSet<(ObjectId, u64)> = FastSet::default();
     let mut index: FastMap<ObjectId, usize> = FastMap::default();
     let mut commit = 0u32;
-    for (listed, missing) in runs {
+    for (listed, missing, reads) in runs {
         history.missing.extend(missing);
+        history.listings.push(reads);
         for pairs in listed {
             for p in pairs {
                 if !seen.insert((p.blob, p.hash)) {

@@ -12,6 +12,7 @@
 
 pub mod dates;
 pub mod history;
+pub mod listings;
 pub mod pages;
 pub mod paths;
 pub mod range;

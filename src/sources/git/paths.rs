@@ -7,10 +7,11 @@
 //! Only blobs of interest are kept (those with findings): a path whose blob
 //! has none holds no secret. The paths form a tree of directories; a
 //! directory's tree object is read once per thread however many commits
-//! share it (a cache keyed by directory and tree id), so a commit costs the
-//! read of its root tree and of the directories it changed on the way to
-//! the paths. Results are interned: consecutive commits that change none of
-//! the paths share one set.
+//! share it (a cache keyed by directory and tree id). Root trees, different
+//! in nearly every commit, are not read again: the history walk kept each
+//! commit's root entries as changes (`roots`), so a commit costs only the
+//! directories it changed on the way to the paths. Results are interned:
+//! consecutive commits that change none of the paths share one set.
 
 use std::collections::HashMap;
 
@@ -18,7 +19,9 @@ use gix::ObjectId;
 use gix::prelude::*;
 use rayon::prelude::*;
 
-use super::history::{FastMap, Store, TREE_MODE, is_file_mode};
+use super::history::{FastMap, Store, TREE_MODE, extend_hash, is_file_mode};
+use super::listings::Run;
+use super::pages::Trimmer;
 
 /// A path's index and a blob's index (both into the caller's lists).
 pub type Held = (u32, u32);
@@ -68,11 +71,16 @@ impl Resolved {
 /// name. A name can be a file in one commit and a directory in another.
 #[derive(Default)]
 struct Dir {
+    /// The hash of its path, as the history walk hashes it.
+    hash: u64,
     children: Vec<Child>,
+    /// Whether a child's name was not UTF-8 (shown lossily, with U+FFFD).
+    lossy: bool,
 }
 
 struct Child {
     name: Vec<u8>,
+    hash: u64,
     file: Option<u32>,
     dir: Option<u32>,
 }
@@ -85,14 +93,19 @@ fn directories(paths: &[String]) -> Vec<Dir> {
         let mut parts = path.split('/').peekable();
         while let Some(name) = parts.next() {
             let last = parts.peek().is_none();
-            let children = &mut dirs[at].children;
-            let i = match children.binary_search_by(|c| c.name.as_slice().cmp(name.as_bytes())) {
+            let found = dirs[at]
+                .children
+                .binary_search_by(|c| c.name.as_slice().cmp(name.as_bytes()));
+            let i = match found {
                 Ok(i) => i,
                 Err(i) => {
+                    let hash = extend_hash(dirs[at].hash, name.as_bytes());
+                    let children = &mut dirs[at].children;
                     children.insert(
                         i,
                         Child {
                             name: name.as_bytes().to_vec(),
+                            hash,
                             file: None,
                             dir: None,
                         },
@@ -100,13 +113,18 @@ fn directories(paths: &[String]) -> Vec<Dir> {
                     i
                 }
             };
+            dirs[at].lossy |= name.contains('\u{FFFD}');
             if last {
                 dirs[at].children[i].file = Some(p as u32);
             } else {
                 at = match dirs[at].children[i].dir {
                     Some(d) => d as usize,
                     None => {
-                        dirs.push(Dir::default());
+                        let hash = dirs[at].children[i].hash;
+                        dirs.push(Dir {
+                            hash,
+                            ..Dir::default()
+                        });
                         let d = dirs.len() - 1;
                         dirs[at].children[i].dir = Some(d as u32);
                         d
@@ -144,9 +162,9 @@ impl Resolver<'_> {
         let dirs = self.dirs;
         // A tree that cannot be read was noted by the history walk.
         if let Ok(entries) = self.repo.objects.find_tree_iter(&tree, &mut buf) {
-            let children = &dirs[dir as usize].children;
+            let d = &dirs[dir as usize];
             for entry in entries.flatten() {
-                let Some(child) = find(children, entry.filename) else {
+                let Some(child) = find(d, entry.filename) else {
                     continue;
                 };
                 let mode = u32::from(entry.mode.value());
@@ -171,65 +189,160 @@ impl Resolver<'_> {
     }
 }
 
-/// The child named `name`; names that are not UTF-8 are compared as the
-/// history walk shows them (lossily).
-fn find<'c>(children: &'c [Child], name: &[u8]) -> Option<&'c Child> {
+/// The child of `dir` named `name`; names that are not UTF-8 are compared
+/// as the history walk shows them (lossily).
+fn find<'c>(dir: &'c Dir, name: &[u8]) -> Option<&'c Child> {
     let by = |n: &[u8]| {
-        children
+        dir.children
             .binary_search_by(|c| c.name.as_slice().cmp(n))
             .ok()
-            .map(|i| &children[i])
+            .map(|i| &dir.children[i])
     };
     by(name).or_else(|| {
-        std::str::from_utf8(name)
-            .is_err()
+        (dir.lossy && std::str::from_utf8(name).is_err())
             .then(|| by(String::from_utf8_lossy(name).as_bytes()))
             .flatten()
     })
 }
 
-/// Resolves `paths` in each of `trees` (an entry's root tree; `None`
-/// resolves to the empty set), keeping the blobs of `blobs` (blob id →
-/// index). Runs one contiguous run of entries per thread.
+/// One thread's replay of a run of the history walk's reads.
+struct Replay<'a> {
+    dirs: &'a [Dir],
+    blobs: &'a FastMap<ObjectId, u32>,
+    /// Directories of interest by path hash.
+    dir_of: FastMap<u64, u32>,
+    /// The paths of interest (the children of those directories) and what
+    /// each holds as last read.
+    last: FastMap<u64, Option<(ObjectId, bool)>>,
+    /// What a directory's tree holds at the paths.
+    memo: FastMap<(u32, ObjectId), u32>,
+    out: Resolved,
+    index: HashMap<Vec<Held>, u32>,
+}
+
+impl Replay<'_> {
+    /// The set below directory `dir`, from its children as last read.
+    fn dir(&mut self, dir: u32) -> u32 {
+        let dirs = self.dirs;
+        let mut held: Vec<Held> = Vec::new();
+        for child in &dirs[dir as usize].children {
+            match self.last.get(&child.hash).copied().flatten() {
+                Some((id, true)) => {
+                    if let Some(&set) = child.dir.and_then(|d| self.memo.get(&(d, id))) {
+                        held.extend_from_slice(&self.out.sets[set as usize]);
+                    }
+                }
+                Some((id, false)) => {
+                    if let (Some(path), Some(&blob)) = (child.file, self.blobs.get(&id)) {
+                        held.push((path, blob));
+                    }
+                }
+                None => {}
+            }
+        }
+        held.sort_unstable();
+        self.out.intern(held, &mut self.index)
+    }
+
+    /// The sets of the run's entries, whose root trees are `trees`.
+    fn run(&mut self, run: &Run, trees: &[Option<ObjectId>], trim: &Trimmer) -> Vec<u32> {
+        let empty = self.out.intern(Vec::new(), &mut self.index);
+        (0..run.len())
+            .map(|i| {
+                trim.add(1);
+                for (read, changes) in run.reads(i) {
+                    for &(path, now) in changes {
+                        if let Some(held) = self.last.get_mut(&path) {
+                            *held = now;
+                        }
+                    }
+                    if let Some(&dir) = self.dir_of.get(&read.path) {
+                        let set = self.dir(dir);
+                        self.memo.insert((dir, read.tree), set);
+                    }
+                }
+                trees[run.start as usize + i]
+                    .and_then(|t| self.memo.get(&(0, t)).copied())
+                    .unwrap_or(empty)
+            })
+            .collect()
+    }
+}
+
+/// Resolves `paths` in every entry of a history (`trees`: each entry's
+/// root tree, `None` resolving to the empty set), keeping the blobs of
+/// `blobs` (blob id → index). Replays the walk's `listings` (one run per
+/// thread) without reading a tree; when a path is not UTF-8 (the walk shows
+/// it lossily, its hash differs), the trees are read instead. `trim` is
+/// told of each entry, to give back pack pages as the history walk does.
 pub(crate) fn resolve(
     store: &Store,
     trees: &[Option<ObjectId>],
+    listings: &[Run],
     paths: &[String],
     blobs: &FastMap<ObjectId, u32>,
+    trim: &Trimmer,
 ) -> Resolved {
     let dirs = directories(paths);
-    let threads = rayon::current_num_threads().max(1);
-    let chunk = trees.len().div_ceil(threads).max(1);
-    let runs: Vec<(Vec<u32>, Resolved)> = trees
-        .par_chunks(chunk)
+    let lossy = dirs.iter().any(|d| d.lossy);
+    let runs: Vec<(u32, Vec<u32>, Resolved)> = listings
+        .par_iter()
         .map(|run| {
-            let mut r = Resolver {
-                repo: store.handle(),
+            if lossy {
+                let mut r = Resolver {
+                    repo: store.handle(),
+                    dirs: &dirs,
+                    blobs,
+                    memo: FastMap::default(),
+                    out: Resolved::default(),
+                    index: HashMap::new(),
+                    bufs: Vec::new(),
+                };
+                let empty = r.out.intern(Vec::new(), &mut r.index);
+                let at = (0..run.len())
+                    .map(|i| {
+                        trim.add(1);
+                        trees[run.start as usize + i].map_or(empty, |t| r.dir(0, t, 0))
+                    })
+                    .collect();
+                return (run.start, at, r.out);
+            }
+            let mut r = Replay {
                 dirs: &dirs,
                 blobs,
+                dir_of: dirs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| (d.hash, i as u32))
+                    .collect(),
+                last: dirs
+                    .iter()
+                    .flat_map(|d| &d.children)
+                    .map(|c| (c.hash, None))
+                    .collect(),
                 memo: FastMap::default(),
                 out: Resolved::default(),
                 index: HashMap::new(),
-                bufs: Vec::new(),
             };
-            let empty = r.out.intern(Vec::new(), &mut r.index);
-            let at = run
-                .iter()
-                .map(|t| t.map_or(empty, |t| r.dir(0, t, 0)))
-                .collect();
-            (at, r.out)
+            let at = r.run(run, trees, trim);
+            (run.start, at, r.out)
         })
         .collect();
-    let mut all = Resolved::default();
+    let mut all = Resolved {
+        at: vec![0; trees.len()],
+        sets: Vec::new(),
+    };
     let mut index = HashMap::new();
     all.intern(Vec::new(), &mut index);
-    for (at, local) in runs {
+    for (start, at, local) in runs {
         let map: Vec<u32> = local
             .sets
             .into_iter()
             .map(|s| all.intern(s, &mut index))
             .collect();
-        all.at.extend(at.into_iter().map(|i| map[i as usize]));
+        for (i, id) in at.into_iter().enumerate() {
+            all.at[start as usize + i] = map[id as usize];
+        }
     }
     all
 }
