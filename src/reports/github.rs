@@ -46,7 +46,7 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
                 p.date
             ));
         }
-        message.push_str(&history_note(f));
+        message.push_str(&history_note(f, f.provenance.is_some()));
         // A secret HEAD's file no longer holds is annotated on the file,
         // not on a line of the checked-out file that has nothing to do
         // with it.

@@ -82,22 +82,23 @@ fn rule_descriptor(rule: &Rule) -> Value {
 }
 
 /// A history finding's facts as a sentence: where its lines come from and
-/// which refs still hold it ("" for other findings).
-pub fn history_note(f: &Finding) -> String {
+/// which refs still hold it ("" for other findings). `commit_named`: the
+/// message already names the introducing commit.
+pub fn history_note(f: &Finding, commit_named: bool) -> String {
     let Some(intro) = &f.introduced else {
         return String::new();
     };
-    let commit = intro.commit.as_deref().map_or("a tag".to_string(), |c| {
-        format!("commit {}", &c[..c.len().min(12)])
-    });
+    let commit = match &intro.commit {
+        _ if commit_named => "that commit".to_string(),
+        Some(c) => format!("commit {}", &c[..c.len().min(12)]),
+        None => "a tag".to_string(),
+    };
     let mut s = match f.lines_at {
         Some(LinesAt::Introduced) => format!(
             "; not in HEAD's version of this file: at line {} of {commit}, which added it",
             intro.line
         ),
-        _ if intro.line != f.line => {
-            format!("; at line {} when {commit} added it", intro.line)
-        }
+        _ if intro.line != f.line => format!("; at line {} when {commit} added it", intro.line),
         _ => String::new(),
     };
     let live = f.live_in.as_deref().unwrap_or_default();
@@ -115,7 +116,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
     if f.paired == Some(true) {
         message.push_str(": found with its other half, usable as is");
     }
-    message.push_str(&history_note(f));
+    message.push_str(&history_note(f, false));
     // A secret that HEAD's file no longer holds has no line in the checked
     // out file: the location is the file as a whole (SARIF 2.1.0 §3.29.4),
     // the commit and its lines are in the message and properties.

@@ -164,21 +164,22 @@ fn write_finding(
         )?;
     }
     if f.at_head.is_some() {
-        let commits =
-            f.commits.unwrap_or(1) + also_at.iter().filter_map(|g| g.commits).sum::<u64>();
+        let commits = f.commits.unwrap_or(1);
         writeln!(
             out,
-            "  added by {commits} commit{}; {}",
+            "  added here by {commits} commit{}; {}",
             if commits == 1 { "" } else { "s" },
             status(f, also_at, p)
         )?;
     }
     for g in also_at {
+        let commits = g.commits.unwrap_or(1);
         let first = match &g.provenance {
             Some(prov) => format!(
-                " (first added in commit {} on {})",
+                " (first added in commit {} on {}; added there by {commits} commit{})",
                 short(&prov.commit),
-                prov.date
+                prov.date,
+                if commits == 1 { "" } else { "s" }
             ),
             None => String::new(),
         };
@@ -190,10 +191,10 @@ fn write_finding(
             g.column
         )?;
     }
-    if f.lines_at == Some(LinesAt::Introduced) && f.at_head.is_some() {
+    if f.lines_at == Some(LinesAt::Introduced) {
         writeln!(
             out,
-            "  as it was in that commit (HEAD's file here no longer holds it):"
+            "  not in HEAD's version of this file; as that commit had it:"
         )?;
     }
     let (before, inside, after) = snippet_parts(f);
