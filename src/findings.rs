@@ -24,7 +24,8 @@ pub struct Introduced {
     /// The commit; absent when only a tag of a tree or blob holds it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
-    /// 1-based, as [`Finding::line`] and the others.
+    /// 1-based line and column (in characters) of the secret's first
+    /// character, and of its last (inclusive), as in [`Finding`].
     pub line: usize,
     pub column: usize,
     pub end_line: usize,

@@ -19,6 +19,7 @@ pub struct Specificity<'a> {
 }
 
 impl<'a> Specificity<'a> {
+    /// The priorities of `rules`, in their order.
     pub fn new(rules: &'a RuleSet) -> Self {
         let mut rank = HashMap::new();
         for (i, r) in rules.rules.iter().enumerate() {

@@ -16,8 +16,11 @@ use super::history::FastMap;
 /// tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
+    /// `history::extend_hash` of the entry's path.
     pub path: u64,
+    /// The blob or tree.
     pub id: ObjectId,
+    /// Whether `id` is a tree.
     pub tree: bool,
 }
 
@@ -27,7 +30,9 @@ pub type Change = (u64, Option<(ObjectId, bool)>);
 /// A tree read: the hash of its path, its id, and the end of its changes.
 #[derive(Debug, Clone, Copy)]
 pub struct Read {
+    /// `history::extend_hash` of the tree's path (0: the root).
     pub path: u64,
+    /// The tree read.
     pub tree: ObjectId,
     end: u32,
 }
@@ -48,6 +53,7 @@ pub struct Run {
 }
 
 impl Run {
+    /// An empty run whose first entry is `start`.
     pub fn new(start: u32) -> Self {
         Run {
             start,
@@ -59,24 +65,44 @@ impl Run {
     /// `now` (in tree order); leaves `now` empty for reuse.
     pub fn read(&mut self, path: u64, tree: ObjectId, now: &mut Vec<Entry>) {
         let last = self.last.entry(path).or_default();
-        let aligned =
-            now.len() == last.len() && now.iter().zip(last.iter()).all(|(a, b)| a.path == b.path);
-        if aligned {
-            // The usual case: the same names, some objects changed.
-            for (a, b) in now.iter().zip(last.iter()) {
+        // Both listings are in tree order: walk them side by side, an
+        // entry added or removed here and there (the usual case) found by
+        // looking one entry ahead; anything else by name.
+        let (mut i, mut j) = (0, 0);
+        while i < now.len() && j < last.len() {
+            let (a, b) = (&now[i], &last[j]);
+            if a.path == b.path {
                 if a != b {
                     self.changes.push((a.path, Some((a.id, a.tree))));
                 }
+                (i, j) = (i + 1, j + 1);
+            } else if now.get(i + 1).is_some_and(|n| n.path == b.path) {
+                self.changes.push((a.path, Some((a.id, a.tree))));
+                i += 1;
+            } else if last.get(j + 1).is_some_and(|l| l.path == a.path) {
+                self.changes.push((b.path, None));
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let (now_rest, last_rest) = (&now[i..], &last[j..]);
+        if now_rest.is_empty() || last_rest.is_empty() {
+            for a in now_rest {
+                self.changes.push((a.path, Some((a.id, a.tree))));
+            }
+            for b in last_rest {
+                self.changes.push((b.path, None));
             }
         } else {
-            let before: FastMap<u64, &Entry> = last.iter().map(|e| (e.path, e)).collect();
-            for a in now.iter() {
+            let before: FastMap<u64, &Entry> = last_rest.iter().map(|e| (e.path, e)).collect();
+            for a in now_rest {
                 if before.get(&a.path) != Some(&a) {
                     self.changes.push((a.path, Some((a.id, a.tree))));
                 }
             }
-            let names: FastMap<u64, ()> = now.iter().map(|e| (e.path, ())).collect();
-            for b in last.iter() {
+            let names: FastMap<u64, ()> = now_rest.iter().map(|e| (e.path, ())).collect();
+            for b in last_rest {
                 if !names.contains_key(&b.path) {
                     self.changes.push((b.path, None));
                 }
@@ -108,6 +134,7 @@ impl Run {
         self.ends.len()
     }
 
+    /// Whether the run has no entries.
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
@@ -171,5 +198,37 @@ mod tests {
         let mut third = third.to_vec();
         third.sort_by_key(|c| c.0);
         assert_eq!(third, [(1, None), (3, Some((id(4), false)))]);
+    }
+
+    /// The changes from listing `a` to listing `b`, sorted.
+    fn diff(a: Vec<Entry>, b: Vec<Entry>) -> Vec<Change> {
+        let mut run = Run::new(0);
+        run.read(0, id(0), &mut a.clone());
+        run.end_entry();
+        run.read(0, id(0), &mut b.clone());
+        run.end_entry();
+        let mut changes = run.reads(1).next().unwrap().1.to_vec();
+        changes.sort_by_key(|c| c.0);
+        changes
+    }
+
+    #[test]
+    fn entries_added_removed_or_reordered_are_all_changes() {
+        let some = |n: u8| Some((id(n), false));
+        let base = vec![e(1, 1), e(2, 2), e(3, 3), e(4, 4)];
+        // Added in the middle, and one changed after it.
+        let added = vec![e(1, 1), e(2, 2), e(9, 9), e(3, 3), e(4, 5)];
+        assert_eq!(diff(base.clone(), added), [(4, some(5)), (9, some(9))]);
+        // Removed in the middle, at the end.
+        assert_eq!(
+            diff(base.clone(), vec![e(1, 1), e(3, 3)]),
+            [(2, None), (4, None)]
+        );
+        // Nothing lines up: by name.
+        let other = vec![e(4, 4), e(3, 6), e(7, 7)];
+        assert_eq!(
+            diff(base, other),
+            [(1, None), (2, None), (3, some(6)), (7, some(7))]
+        );
     }
 }
