@@ -452,3 +452,45 @@ fn a_secret_still_at_head_under_a_suppressed_finding_is_at_head() {
     let (path, _, at_head) = &found(&doc)[0];
     assert_eq!((path.as_str(), *at_head), ("old.env", true), "{doc:#}");
 }
+
+#[test]
+fn issue8_01_another_worktrees_detached_head_is_named_in_live_in() {
+    let mut repo = Repo::new();
+    repo.commit_files(&[("a.txt", "a\n")], "init");
+    let wt_dir = tempfile::tempdir().unwrap();
+    let wt_path = wt_dir.path().join("wt");
+    git(
+        repo.path(),
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "--detach",
+            wt_path.to_str().unwrap(),
+        ],
+    );
+    std::fs::write(wt_path.join("wt.env"), leak("other-worktree")).unwrap();
+    git(&wt_path, &["add", "wt.env"]);
+    git(
+        &wt_path,
+        &[
+            "-c",
+            "user.name=W",
+            "-c",
+            "user.email=w@example.com",
+            "commit",
+            "-qm",
+            "wt",
+        ],
+    );
+    // From the main worktree, and from the linked one (where it is HEAD).
+    let (_, doc, _) = history(repo.path(), &[]);
+    assert_eq!(
+        findings(&doc)[0]["live_in"],
+        serde_json::json!(["worktrees/wt/HEAD"])
+    );
+    assert_eq!(findings(&doc)[0]["at_head"], false);
+    let (_, doc, _) = history(&wt_path, &[]);
+    assert_eq!(findings(&doc)[0]["live_in"], serde_json::json!(["HEAD"]));
+    assert_eq!(findings(&doc)[0]["at_head"], true);
+}
