@@ -265,6 +265,17 @@ fn path_filters_and_fingerprints_apply_to_each_path_of_a_blob() {
     assert_eq!(paths, ["b.env", "real.env"], "{doc:#}");
 }
 
+/// Adds a linked worktree at `dir/wt` with a detached HEAD; returns its
+/// path.
+fn detached_worktree(repo: &Repo, dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("wt");
+    git(
+        repo.path(),
+        &["worktree", "add", "-q", "--detach", path.to_str().unwrap()],
+    );
+    path
+}
+
 fn remove_loose(repo: &Repo, id: git2::Oid) {
     let hex = id.to_string();
     let object = repo
@@ -333,17 +344,7 @@ fn worktree_heads_stashes_and_tagged_trees_and_blobs_are_scanned() {
     repo.commit_files(&[("a.env", "# binance\n")], "init");
     // A commit only a linked worktree's detached HEAD reaches.
     let wt_dir = tempfile::tempdir().unwrap();
-    let wt_path = wt_dir.path().join("wt");
-    git(
-        repo.path(),
-        &[
-            "worktree",
-            "add",
-            "-q",
-            "--detach",
-            wt_path.to_str().unwrap(),
-        ],
-    );
+    let wt_path = detached_worktree(&repo, wt_dir.path());
     let wt = git2::Repository::open(&wt_path).unwrap();
     std::fs::write(wt_path.join("wt.env"), leak("detached")).unwrap();
     let mut index = wt.index().unwrap();
@@ -458,17 +459,7 @@ fn issue8_01_another_worktrees_detached_head_is_named_in_live_in() {
     let mut repo = Repo::new();
     repo.commit_files(&[("a.txt", "a\n")], "init");
     let wt_dir = tempfile::tempdir().unwrap();
-    let wt_path = wt_dir.path().join("wt");
-    git(
-        repo.path(),
-        &[
-            "worktree",
-            "add",
-            "-q",
-            "--detach",
-            wt_path.to_str().unwrap(),
-        ],
-    );
+    let wt_path = detached_worktree(&repo, wt_dir.path());
     std::fs::write(wt_path.join("wt.env"), leak("other-worktree")).unwrap();
     git(&wt_path, &["add", "wt.env"]);
     git(
