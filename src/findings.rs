@@ -17,6 +17,38 @@ pub struct Provenance {
     pub date: String,
 }
 
+/// Where a history audit's secret was first introduced at a path: the
+/// commit and the location of the secret in that commit's file.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Introduced {
+    /// The commit; absent when only a tag of a tree or blob holds it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// 1-based line and column (in characters) of the secret's first
+    /// character, and of its last (inclusive), as in [`Finding`].
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    /// Committer time (seconds since the Unix epoch; `i64::MAX` for tags of
+    /// trees and blobs) and topological index of the commit: reports order
+    /// a secret's paths by first exposure with it.
+    #[serde(skip)]
+    pub order: (i64, u32),
+}
+
+/// Whose lines a history finding's `line`… are.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LinesAt {
+    /// HEAD's file at the path holds the secret: the lines are HEAD's, where
+    /// `keyhound scan` of a checkout puts them.
+    Head,
+    /// It does not: the lines are those of the introducing commit's file
+    /// (the same as [`Finding::introduced`]), not of any checked-out file.
+    Introduced,
+}
+
 /// One reported secret.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
@@ -53,10 +85,32 @@ pub struct Finding {
     /// key) or only in history (rotate the key and purge history).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at_head: Option<bool>,
-    /// History scans: how many commits added this secret at this path (each
-    /// wrote a version of the file that holds it).
+    /// History scans: how many commits introduced this secret at this path:
+    /// their file there holds it and no parent's file there does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commits: Option<u64>,
+    /// History scans: the refs whose tips still hold the secret, at any path
+    /// (full ref names, `stash@{N}`, `HEAD` when detached; see
+    /// `sources::git::tips`). Empty: only history holds it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live_in: Option<Vec<String>>,
+    /// History scans: the first commit that introduced the secret at this
+    /// path, and where it was in that commit's file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub introduced: Option<Introduced>,
+    /// History scans: whether `line`… are HEAD's or the introducing
+    /// commit's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lines_at: Option<LinesAt>,
+    /// The path fingerprints name the file by, when it is not `path`
+    /// (`scan sub` names `sub/x` by its path from the top of the work tree).
+    #[serde(skip)]
+    pub fingerprint_path: Option<String>,
+    /// Fingerprints the same secret had under less specific rules before it
+    /// was relabelled to its most specific rule: accepting any of them
+    /// accepts the finding.
+    #[serde(skip)]
+    pub aliases: Vec<String>,
     /// SHA-256 of the secret, to group a secret's occurrences.
     #[serde(skip)]
     pub secret_digest: [u8; 32],
@@ -380,6 +434,11 @@ pub fn from_window(
             shallow_boundary: None,
             at_head: None,
             commits: None,
+            live_in: None,
+            introduced: None,
+            lines_at: None,
+            fingerprint_path: None,
+            aliases: Vec::new(),
             snippet,
             snippet_span,
         });

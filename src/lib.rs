@@ -14,6 +14,7 @@ pub mod error;
 pub mod findings;
 pub mod hooks;
 pub mod prefilter;
+pub mod relabel;
 pub mod reports;
 pub mod rules;
 pub mod scan;

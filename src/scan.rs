@@ -73,7 +73,9 @@ pub fn scan_blob(
     scan_blob_as(engine, blob, blob.display, output, scratch)
 }
 
-/// Scans one blob; fingerprints name it `fingerprint_path`.
+/// Scans one blob; fingerprints name it `fingerprint_path`. Accepted
+/// fingerprints are dropped later, by [`finish`], once each secret has its
+/// most specific rule.
 pub fn scan_blob_as(
     engine: &Engine,
     blob: Blob<'_>,
@@ -96,20 +98,19 @@ pub fn scan_blob_as(
         blob.display,
         output.reveal,
     );
-    settle(&mut found, blob.display, fingerprint_path, output);
+    settle(&mut found, blob.display, fingerprint_path);
     found
 }
 
 /// Names findings' fingerprints by `fingerprint_path` (when it is not
-/// `display`, the path they were found at) and drops accepted ones.
-pub fn settle(found: &mut Vec<Finding>, display: &str, fingerprint_path: &str, output: &Output) {
+/// `display`, the path they were found at). Accepted ones are dropped by
+/// [`finish`], once each secret has its most specific rule.
+pub fn settle(found: &mut [Finding], display: &str, fingerprint_path: &str) {
     if fingerprint_path != display {
         for f in found.iter_mut() {
             f.fingerprint = findings::fingerprint(&f.rule_id, fingerprint_path, &f.secret_digest);
+            f.fingerprint_path = Some(fingerprint_path.to_string());
         }
-    }
-    if !output.suppressed.is_empty() {
-        found.retain(|f| !output.suppressed.contains(&f.fingerprint));
     }
 }
 
@@ -206,7 +207,7 @@ pub fn scan_paths(
     let mut s = shared.into_inner().expect("no panics while locked");
     s.stats.files_scanned = counters.files.load(Ordering::Relaxed);
     s.stats.bytes_scanned = counters.bytes.load(Ordering::Relaxed);
-    finish(s.findings, s.stats, s.notes, engine, started)
+    finish(s.findings, s.stats, s.notes, engine, output, started)
 }
 
 /// One worker thread's end of a directory scan.
@@ -411,15 +412,19 @@ fn anchor_prefix(dir: &str) -> Option<String> {
     })
 }
 
-/// Sorts, counts and times a finished scan; files or objects that could
-/// not be read make it incomplete.
+/// Labels each secret with its most specific rule, drops what the user
+/// accepted, then sorts, counts and times a finished scan; files or
+/// objects that could not be read make it incomplete.
 pub fn finish(
     mut findings: Vec<Finding>,
     mut stats: Stats,
     mut notes: Vec<String>,
     engine: &Engine,
+    output: &Output,
     started: Instant,
 ) -> Outcome {
+    crate::relabel::one_rule_per_secret(&mut findings, engine.rules());
+    findings.retain(|f| !crate::relabel::accepted(f, &output.suppressed));
     sort_findings(&mut findings);
     notes.sort();
     stats.findings = findings.len() as u64;

@@ -115,7 +115,7 @@ pub fn scan_changes(
                 }),
         );
     }
-    scan::finish(findings, stats, notes, engine, started)
+    scan::finish(findings, stats, notes, engine, output, started)
 }
 
 /// Says what a Git scan of `repo` could not check, and how to get it

@@ -1,10 +1,9 @@
 //! Full-history audit: every blob of every ref scanned once, each secret
 //! reported once per path with the commit that first introduced it, how
-//! many commits brought a version holding it, and whether it is still at
-//! HEAD.
+//! many commits introduced it, and which refs still hold it (`group`).
 
-use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
+mod group;
+
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::Ordering;
@@ -16,9 +15,9 @@ use rayon::prelude::*;
 
 use crate::detectors::{Engine, PathForms, Scratch};
 use crate::error::Result;
-use crate::findings::{Finding, fingerprint, from_matches};
+use crate::findings::{Finding, from_matches};
 use crate::scan::{self, Counters, Outcome, Output, Stats};
-use crate::sources::git::history::{self, History, Store};
+use crate::sources::git::history::{self, Store};
 use crate::sources::git::pages::Trimmer;
 use crate::sources::{classify, is_binary};
 
@@ -26,13 +25,6 @@ use crate::sources::{classify, is_binary};
 /// and every so many bytes of blobs read.
 const TRIM_COMMITS: u64 = 1000;
 const TRIM_BYTES: u64 = 16 << 20;
-
-/// A secret at a path, as first seen.
-struct Group {
-    finding: Finding,
-    first_commit: u32,
-    commits: u64,
-}
 
 #[derive(Default)]
 struct Tally {
@@ -89,8 +81,8 @@ fn path_class(
 ///
 /// A blob is read once, and scanned once per way its paths filter findings
 /// (nearly always once); which findings each introduction path keeps (path
-/// allowlists, `.keyhoundignore`, accepted fingerprints) is settled per
-/// path when findings are grouped.
+/// allowlists, `.keyhoundignore`) is settled per path when findings are
+/// grouped, accepted fingerprints by [`scan::finish`].
 pub fn scan_history(
     engine: &Engine,
     git_dir: &Path,
@@ -101,7 +93,8 @@ pub fn scan_history(
 ) -> Result<Outcome> {
     let started = Instant::now();
     let store = Store::open(git_dir)?;
-    let history = history::enumerate(&store, &Trimmer::new(TRIM_COMMITS))?;
+    let commit_trim = Trimmer::new(TRIM_COMMITS);
+    let history = history::enumerate(&store, &commit_trim)?;
     let byte_trim = Trimmer::new(TRIM_BYTES);
     counters
         .total
@@ -181,7 +174,7 @@ pub fn scan_history(
         .flatten()
         .collect();
     let mut tally = tally.into_inner().expect("no panics while locked");
-    let findings = group(&store.handle(), &history, found, output);
+    let findings = group::group(&store, &history, found, engine, &commit_trim);
     let mut notes = tally.notes;
     let missing = tally.missing.len() + history.missing.len();
     tally.stats.missing_objects = missing as u64;
@@ -202,75 +195,7 @@ pub fn scan_history(
                 .cloned(),
         );
     }
-    let mut outcome = scan::finish(findings, tally.stats, notes, engine, started);
+    let mut outcome = scan::finish(findings, tally.stats, notes, engine, output, started);
     outcome.mode = scan::Mode::History;
     Ok(outcome)
-}
-
-/// One finding per secret and path: the first commit that introduced it
-/// (at its first line and column there), how many commits introduced it,
-/// and whether HEAD still holds the same secret, at any path.
-fn group(
-    repo: &gix::Repository,
-    history: &History,
-    found: Vec<Scanned>,
-    output: &Output,
-) -> Vec<Finding> {
-    let mut groups: HashMap<(String, String, [u8; 32]), Group> = HashMap::new();
-    let mut at_head: HashSet<(String, [u8; 32])> = HashSet::new();
-    for scanned in found {
-        let (oid, intros) = &history.blobs[scanned.blob];
-        let head_paths = history.at_head.get(oid);
-        for (intro, class) in intros.iter().zip(&scanned.classes) {
-            let Some(class) = *class else {
-                continue;
-            };
-            let in_head = head_paths.is_some_and(|ps| ps.contains(&intro.path));
-            let mut counted: HashSet<(&str, [u8; 32])> = HashSet::new();
-            for f in &scanned.findings[class] {
-                // A copy at HEAD counts even where its finding is suppressed:
-                // the secret is still in every checkout.
-                if in_head {
-                    at_head.insert((f.rule_id.clone(), f.secret_digest));
-                }
-                let fp = fingerprint(&f.rule_id, &intro.path, &f.secret_digest);
-                if output.suppressed.contains(&fp) {
-                    continue;
-                }
-                let once = counted.insert((&f.rule_id, f.secret_digest));
-                let key = (f.rule_id.clone(), intro.path.clone(), f.secret_digest);
-                match groups.entry(key) {
-                    Entry::Vacant(v) => {
-                        v.insert(Group {
-                            finding: f.clone(),
-                            first_commit: intro.commit,
-                            commits: 1,
-                        });
-                    }
-                    Entry::Occupied(mut o) => {
-                        let g = o.get_mut();
-                        g.commits += u64::from(once);
-                        if (intro.commit, f.line, f.column)
-                            < (g.first_commit, g.finding.line, g.finding.column)
-                        {
-                            g.first_commit = intro.commit;
-                            g.finding = f.clone();
-                        }
-                    }
-                }
-            }
-        }
-    }
-    groups
-        .into_iter()
-        .map(|((rule, path, digest), g)| {
-            let mut f = g.finding;
-            f.fingerprint = fingerprint(&rule, &path, &digest);
-            f.path = path;
-            f.commits = Some(g.commits);
-            f.at_head = Some(at_head.contains(&(rule, digest)));
-            f.provenance = history::provenance(repo, history.commits[g.first_commit as usize]);
-            f
-        })
-        .collect()
 }

@@ -126,7 +126,7 @@ fn scan_windows(
         end = fill(&mut window, rest, size)?;
     }
     findings::mark_pairs(&mut found);
-    settle(&mut found, path.display, fingerprint_path, output);
+    settle(&mut found, path.display, fingerprint_path);
     Ok(Streamed {
         findings: found,
         bytes,

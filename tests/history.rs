@@ -36,7 +36,10 @@ fn a_secret_in_a_hundred_commits_is_reported_once_with_its_first_commit() {
     assert_eq!(f.len(), 1, "{doc:#}");
     assert_eq!(f[0]["commit"], first.to_string());
     assert_eq!(f[0]["line"], 2);
-    assert_eq!(f[0]["commits"], 100);
+    assert_eq!(
+        f[0]["commits"], 1,
+        "one commit introduced it; 99 rewrote it"
+    );
     assert_eq!(f[0]["at_head"], true);
     assert_eq!(
         doc["stats"]["files_scanned"], 101,
@@ -75,24 +78,18 @@ fn deleted_secrets_and_unmerged_branches_are_found_with_their_commits() {
     );
     // The text report says what to do about each.
     let out = stdout(&run(repo.path(), &["git"]));
-    assert!(out.contains("removed since, but in history"), "{out}");
+    assert!(
+        out.contains("in no branch, tag or stash, only in history")
+            && out.contains("still on branch `wip`"),
+        "{out}"
+    );
 }
 
 #[test]
 fn a_commit_reachable_only_from_a_tag_is_scanned() {
     let mut repo = Repo::new();
     repo.commit_files(&[("a.txt", "a\n")], "init");
-    repo.branch("release");
-    let tagged = repo.commit_files(&[("release.env", &leak("tag"))], "release build");
-    let obj = repo.repo.find_object(tagged, None).unwrap();
-    let sig = git2::Signature::now("Rel", "rel@example.com").unwrap();
-    repo.repo.tag("v1.0", &obj, &sig, "release", false).unwrap();
-    repo.checkout("master");
-    repo.repo
-        .find_branch("release", git2::BranchType::Local)
-        .unwrap()
-        .delete()
-        .unwrap();
+    let tagged = repo.commit_tagged_only("v1.0", &[("release.env", &leak("tag"))]);
     let (_, doc, _) = history(repo.path(), &[]);
     assert_eq!(
         summary(&doc),
@@ -254,6 +251,17 @@ fn path_filters_and_fingerprints_apply_to_each_path_of_a_blob() {
     assert_eq!(paths, ["b.env", "real.env"], "{doc:#}");
 }
 
+/// Adds a linked worktree at `dir/wt` with a detached HEAD; returns its
+/// path.
+fn detached_worktree(repo: &Repo, dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("wt");
+    git(
+        repo.path(),
+        &["worktree", "add", "-q", "--detach", path.to_str().unwrap()],
+    );
+    path
+}
+
 fn remove_loose(repo: &Repo, id: git2::Oid) {
     let hex = id.to_string();
     let object = repo
@@ -324,17 +332,7 @@ fn worktree_heads_stashes_and_tagged_trees_and_blobs_are_scanned() {
     repo.commit_files(&[("a.env", "# binance\n")], "init");
     // A commit only a linked worktree's detached HEAD reaches.
     let wt_dir = tempfile::tempdir().unwrap();
-    let wt_path = wt_dir.path().join("wt");
-    git(
-        repo.path(),
-        &[
-            "worktree",
-            "add",
-            "-q",
-            "--detach",
-            wt_path.to_str().unwrap(),
-        ],
-    );
+    let wt_path = detached_worktree(&repo, wt_dir.path());
     let wt = git2::Repository::open(&wt_path).unwrap();
     std::fs::write(wt_path.join("wt.env"), leak("detached")).unwrap();
     let mut index = wt.index().unwrap();
@@ -442,4 +440,36 @@ fn a_secret_still_at_head_under_a_suppressed_finding_is_at_head() {
     assert_eq!(found(&doc).len(), 1, "{doc:#}");
     let (path, _, at_head) = &found(&doc)[0];
     assert_eq!((path.as_str(), *at_head), ("old.env", true), "{doc:#}");
+}
+
+#[test]
+fn issue8_01_another_worktrees_detached_head_is_named_in_live_in() {
+    let mut repo = Repo::new();
+    repo.commit_files(&[("a.txt", "a\n")], "init");
+    let wt_dir = tempfile::tempdir().unwrap();
+    let wt_path = detached_worktree(&repo, wt_dir.path());
+    std::fs::write(wt_path.join("wt.env"), leak("other-worktree")).unwrap();
+    git(&wt_path, &["add", "wt.env"]);
+    git(
+        &wt_path,
+        &[
+            "-c",
+            "user.name=W",
+            "-c",
+            "user.email=w@example.com",
+            "commit",
+            "-qm",
+            "wt",
+        ],
+    );
+    // From the main worktree, and from the linked one (where it is HEAD).
+    let (_, doc, _) = history(repo.path(), &[]);
+    assert_eq!(
+        findings(&doc)[0]["live_in"],
+        serde_json::json!(["worktrees/wt/HEAD"])
+    );
+    assert_eq!(findings(&doc)[0]["at_head"], false);
+    let (_, doc, _) = history(&wt_path, &[]);
+    assert_eq!(findings(&doc)[0]["live_in"], serde_json::json!(["HEAD"]));
+    assert_eq!(findings(&doc)[0]["at_head"], true);
 }

@@ -70,7 +70,14 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         no_ignore: args.no_ignore,
     };
     let mut outcome = if dirs.is_empty() {
-        scan::finish(Vec::new(), Stats::default(), Vec::new(), &engine, started)
+        scan::finish(
+            Vec::new(),
+            Stats::default(),
+            Vec::new(),
+            &engine,
+            &out,
+            started,
+        )
     } else {
         scan::scan_paths(&engine, &dirs, &walk, &out, &counters)
     };
@@ -79,7 +86,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         let mut findings = std::mem::take(&mut outcome.findings);
         let notes = std::mem::take(&mut outcome.notes);
         scan::sort_findings(&mut findings);
-        outcome = scan::finish(findings, outcome.stats, notes, &engine, started);
+        outcome = scan::finish(findings, outcome.stats, notes, &engine, &out, started);
     }
     progress.finish();
     emit(&args.report, &outcome, engine.rules())

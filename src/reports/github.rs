@@ -4,6 +4,8 @@
 use std::io::{self, Write};
 
 use super::escape::escape;
+use super::sarif::history_note;
+use crate::findings::LinesAt;
 use crate::rules::Severity;
 use crate::scan::Outcome;
 
@@ -44,15 +46,26 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
                 p.date
             ));
         }
+        message.push_str(&history_note(f, f.provenance.is_some()));
+        // A secret HEAD's file no longer holds is annotated on the file,
+        // not on a line of the checked-out file that has nothing to do
+        // with it.
+        let lines = if f.lines_at == Some(LinesAt::Introduced) {
+            String::new()
+        } else {
+            format!(
+                ",line={},col={},endLine={},endColumn={}",
+                f.line,
+                f.column,
+                f.end_line,
+                f.end_column + 1
+            )
+        };
         writeln!(
             out,
-            "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            "::{} file={}{lines},title={}::{}",
             level(f.severity),
             property(&f.path),
-            f.line,
-            f.column,
-            f.end_line,
-            f.end_column + 1,
             property(&format!("keyhound: {}", f.rule_id)),
             data(&message)
         )?;

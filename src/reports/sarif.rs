@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use crate::findings::Finding;
+use crate::findings::{Finding, LinesAt};
 use crate::rules::{Rule, RuleSet, Severity};
 use crate::scan::Outcome;
 
@@ -81,26 +81,59 @@ fn rule_descriptor(rule: &Rule) -> Value {
     })
 }
 
+/// A history finding's facts as a sentence: where its lines come from and
+/// which refs still hold it ("" for other findings). `commit_named`: the
+/// message already names the introducing commit.
+pub fn history_note(f: &Finding, commit_named: bool) -> String {
+    let Some(intro) = &f.introduced else {
+        return String::new();
+    };
+    let commit = match &intro.commit {
+        _ if commit_named => "that commit".to_string(),
+        Some(c) => format!("commit {}", &c[..c.len().min(12)]),
+        None => "a tag".to_string(),
+    };
+    let mut s = match f.lines_at {
+        Some(LinesAt::Introduced) => format!(
+            "; not in HEAD's version of this file: at line {} of {commit}, which added it",
+            intro.line
+        ),
+        _ if intro.line != f.line => format!("; at line {} when {commit} added it", intro.line),
+        _ => String::new(),
+    };
+    let live = f.live_in.as_deref().unwrap_or_default();
+    if live.is_empty() && f.at_head != Some(true) {
+        s.push_str("; in no branch, tag or stash, only in history");
+    } else if !live.is_empty() {
+        s.push_str("; still in ");
+        s.push_str(&live.join(", "));
+    }
+    s
+}
+
 fn result(f: &Finding, rule_index: Option<usize>) -> Value {
     let mut message = format!("{} ({})", f.description, f.secret);
     if f.paired == Some(true) {
         message.push_str(": found with its other half, usable as is");
     }
+    message.push_str(&history_note(f, false));
+    // A secret that HEAD's file no longer holds has no line in the checked
+    // out file: the location is the file as a whole (SARIF 2.1.0 §3.29.4),
+    // the commit and its lines are in the message and properties.
+    let mut location = json!({ "artifactLocation": { "uri": path_uri(&f.path) } });
+    if f.lines_at != Some(LinesAt::Introduced) {
+        location["region"] = json!({
+            "startLine": f.line,
+            "startColumn": f.column,
+            "endLine": f.end_line,
+            "endColumn": f.end_column + 1,
+        });
+    }
     let mut r = json!({
         "ruleId": f.rule_id,
         "level": level(f.severity),
         "message": { "text": message },
-        "locations": [{
-            "physicalLocation": {
-                "artifactLocation": { "uri": path_uri(&f.path) },
-                "region": {
-                    "startLine": f.line,
-                    "startColumn": f.column,
-                    "endLine": f.end_line,
-                    "endColumn": f.end_column + 1,
-                }
-            }
-        }],
+        "locations": [{ "physicalLocation": location }],
         "partialFingerprints": { "keyhound/v1": f.fingerprint },
     });
     if let Some(i) = rule_index {
@@ -110,7 +143,15 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
         r["properties"] = json!({ "commit": p.commit, "author": p.author, "date": p.date });
     }
     if let Some(b) = &f.shallow_boundary {
-        r["properties"] = json!({ "shallow_boundary": b });
+        r["properties"]["shallow_boundary"] = json!(b);
+    }
+    if f.introduced.is_some() {
+        let props = &mut r["properties"];
+        props["at_head"] = json!(f.at_head);
+        props["live_in"] = json!(f.live_in);
+        props["commits"] = json!(f.commits);
+        props["introduced"] = json!(f.introduced);
+        props["lines_at"] = json!(f.lines_at);
     }
     r
 }

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use super::escape::escape;
 use super::{BINANCE_PLAYBOOK, TextOptions};
-use crate::findings::Finding;
+use crate::findings::{Finding, LinesAt};
 use crate::rules::{RuleSet, Severity};
 use crate::scan::{Mode, Outcome, human_bytes};
 
@@ -60,6 +60,65 @@ fn what(f: &Finding) -> String {
     s
 }
 
+/// Where a ref name says a secret is: `on branch `x``, `in stash@{0}`...
+fn where_in(name: &str) -> String {
+    let name = escape(name);
+    if let Some(b) = name.strip_prefix("refs/heads/") {
+        format!("on branch `{b}`")
+    } else if let Some(t) = name.strip_prefix("refs/tags/") {
+        format!("on tag `{t}`")
+    } else if let Some(r) = name.strip_prefix("refs/remotes/") {
+        format!("on remote branch `{r}`")
+    } else if name.starts_with("stash@{") {
+        format!("in {name}")
+    } else if name == "HEAD" {
+        "at HEAD".to_string()
+    } else {
+        format!("at `{name}`")
+    }
+}
+
+/// A history finding's status: where the secret still is, and what to do.
+fn status(f: &Finding, also_at: &[&Finding], p: &Paint) -> String {
+    let at_head = f.at_head == Some(true) || also_at.iter().any(|g| g.at_head == Some(true));
+    let live = f.live_in.as_deref().unwrap_or_default();
+    let mut places: Vec<String> = Vec::new();
+    if at_head {
+        places.push("at HEAD".to_string());
+    }
+    places.extend(
+        live.iter()
+            .filter(|n| !at_head || *n != "HEAD")
+            .map(|n| where_in(n)),
+    );
+    const SHOWN: usize = 6;
+    if places.len() > SHOWN {
+        let more = places.len() - SHOWN;
+        places.truncate(SHOWN);
+        places.push(format!("and {more} more"));
+    }
+    if places.is_empty() {
+        p.wrap(
+            "33",
+            "in no branch, tag or stash, only in history: rotate the key and purge history",
+        )
+    } else {
+        p.wrap(
+            "1;31",
+            &format!("still {}: rotate the key", places.join(", ")),
+        )
+    }
+}
+
+/// `line N`, or `lines N-M` for a secret over several lines.
+fn lines(line: usize, end_line: usize) -> String {
+    if end_line > line {
+        format!("lines {line}-{end_line}")
+    } else {
+        format!("line {line}")
+    }
+}
+
 /// `also_at`: other paths where a history scan met the same secret.
 fn write_finding(
     out: &mut dyn Write,
@@ -89,10 +148,17 @@ fn write_finding(
         } else {
             "added in"
         };
+        // HEAD's lines are shown; say where the secret was when it came.
+        let there = match &f.introduced {
+            Some(i) if f.lines_at == Some(LinesAt::Head) && i.line != f.line => {
+                format!(" (at {} there)", lines(i.line, i.end_line))
+            }
+            _ => String::new(),
+        };
         writeln!(
             out,
-            "  {verb} commit {} by {} on {}",
-            &prov.commit[..prov.commit.len().min(12)],
+            "  {verb} commit {}{there} by {} on {}",
+            short(&prov.commit),
             escape(&prov.author),
             prov.date
         )?;
@@ -101,28 +167,42 @@ fn write_finding(
         writeln!(
             out,
             "  present at this shallow clone's boundary (commit {}): added there or by an older commit the clone does not have",
-            &boundary[..boundary.len().min(12)]
+            short(boundary)
         )?;
     }
-    if let Some(at_head) = f.at_head {
-        let commits =
-            f.commits.unwrap_or(1) + also_at.iter().filter_map(|g| g.commits).sum::<u64>();
-        let status = if at_head || also_at.iter().any(|g| g.at_head == Some(true)) {
-            p.wrap("1;31", "still at HEAD: rotate the key")
-        } else {
-            p.wrap(
-                "33",
-                "removed since, but in history: rotate the key and purge history",
-            )
-        };
+    if f.at_head.is_some() {
+        let commits = f.commits.unwrap_or(1);
         writeln!(
             out,
-            "  added by {commits} commit{}; {status}",
-            if commits == 1 { "" } else { "s" }
+            "  added here by {commits} commit{}; {}",
+            if commits == 1 { "" } else { "s" },
+            status(f, also_at, p)
         )?;
     }
     for g in also_at {
-        writeln!(out, "  also at {}:{}:{}", escape(&g.path), g.line, g.column)?;
+        let commits = g.commits.unwrap_or(1);
+        let first = match &g.provenance {
+            Some(prov) => format!(
+                " (first added in commit {} on {}; added there by {commits} commit{})",
+                short(&prov.commit),
+                prov.date,
+                if commits == 1 { "" } else { "s" }
+            ),
+            None => String::new(),
+        };
+        writeln!(
+            out,
+            "  also at {}:{}:{}{first}",
+            escape(&g.path),
+            g.line,
+            g.column
+        )?;
+    }
+    if f.lines_at == Some(LinesAt::Introduced) {
+        writeln!(
+            out,
+            "  not in HEAD's version of this file; as that commit had it:"
+        )?;
     }
     let (before, inside, after) = snippet_parts(f);
     let gutter = f.line.to_string();
@@ -147,25 +227,41 @@ fn write_finding(
     writeln!(out)
 }
 
-/// History scans report a secret once per path; people want it once: the
-/// first occurrence, with the other paths listed under it. Other scans keep
-/// one entry per finding.
+/// A commit id as shown: its first 12 hex digits.
+fn short(commit: &str) -> &str {
+    &commit[..commit.len().min(12)]
+}
+
+/// History scans report a secret once per path; people want it once:
+/// headed by its first exposure (the earliest commit that introduced it at
+/// any path, by commit date, ties by topological order), with the other
+/// paths listed under it. Other scans keep one entry per finding.
 fn group_by_secret(findings: &[Finding]) -> Vec<(&Finding, Vec<&Finding>)> {
     let mut out: Vec<(&Finding, Vec<&Finding>)> = Vec::new();
-    let mut index: std::collections::HashMap<(&str, [u8; 32]), usize> =
-        std::collections::HashMap::new();
+    let mut index: std::collections::HashMap<[u8; 32], usize> = std::collections::HashMap::new();
+    let order = |f: &Finding| f.introduced.as_ref().map(|i| i.order);
     for f in findings {
         if f.at_head.is_none() {
             out.push((f, Vec::new()));
             continue;
         }
-        match index.get(&(f.rule_id.as_str(), f.secret_digest)) {
-            Some(&i) => out[i].1.push(f),
+        match index.get(&f.secret_digest) {
+            Some(&i) => {
+                let (head, others) = &mut out[i];
+                if order(f) < order(head) {
+                    others.push(std::mem::replace(head, f));
+                } else {
+                    others.push(f);
+                }
+            }
             None => {
-                index.insert((f.rule_id.as_str(), f.secret_digest), out.len());
+                index.insert(f.secret_digest, out.len());
                 out.push((f, Vec::new()));
             }
         }
+    }
+    for (_, others) in &mut out {
+        others.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     }
     out
 }

@@ -83,6 +83,21 @@ impl Repo {
         .unwrap()
     }
 
+    /// Dates the next commit `seconds` after the Unix epoch (author and
+    /// committer; later commits follow an hour apart).
+    pub fn set_time(&mut self, seconds: i64) {
+        self.clock = seconds - 3600;
+    }
+
+    /// Writes, stages everything and commits as `who`.
+    pub fn commit_files_as(&mut self, who: &str, files: &[(&str, &str)], message: &str) -> Oid {
+        for (p, c) in files {
+            self.write(p, c.as_bytes());
+        }
+        self.stage_all();
+        self.commit_as(who, message)
+    }
+
     /// Commits the index on HEAD's branch; returns the commit id.
     pub fn commit(&mut self, message: &str) -> Oid {
         self.commit_as("Alice", message)
@@ -112,6 +127,26 @@ impl Repo {
         }
         self.stage_all();
         self.commit(message)
+    }
+
+    /// Commits `files` on a branch from HEAD that only the annotated tag
+    /// `tag` keeps (the branch is deleted; HEAD's branch is checked out
+    /// again); returns the commit id.
+    pub fn commit_tagged_only(&mut self, tag: &str, files: &[(&str, &str)]) -> Oid {
+        let back = self.repo.head().unwrap().name().unwrap().to_string();
+        let back = back.trim_start_matches("refs/heads/").to_string();
+        self.branch("tagged-only");
+        let id = self.commit_files(files, "tagged");
+        let sig = self.signature("Rel");
+        let obj = self.repo.find_object(id, None).unwrap();
+        self.repo.tag(tag, &obj, &sig, "release", false).unwrap();
+        self.checkout(&back);
+        self.repo
+            .find_branch("tagged-only", git2::BranchType::Local)
+            .unwrap()
+            .delete()
+            .unwrap();
+        id
     }
 
     /// Makes `branch` at HEAD and checks it out.

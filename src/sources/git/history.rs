@@ -20,6 +20,7 @@ use gix::ObjectId;
 use gix::prelude::*;
 use rayon::prelude::*;
 
+use super::listings::{Entry, Run};
 use super::pages::Trimmer;
 use super::tips;
 use crate::error::{Error, Result};
@@ -37,6 +38,32 @@ pub struct Introduction {
     pub commit: u32,
 }
 
+/// One entry of [`History::commits`]: where its files are and what came
+/// before it.
+#[derive(Debug, Clone, Default)]
+pub struct Node {
+    /// The root tree: a commit's, or the tree a tag points at; `None` for a
+    /// blob a tag points at.
+    pub tree: Option<ObjectId>,
+    /// Indices into [`History::commits`] of the parents that were read, in
+    /// the commit's order (a stash's second parent is its index, the third
+    /// its untracked files).
+    pub parents: Vec<u32>,
+    /// Committer time, seconds since the Unix epoch; `None` for trees and
+    /// blobs that tags point at.
+    pub time: Option<i64>,
+}
+
+/// A named tip and the entries whose files it holds.
+#[derive(Debug, Clone)]
+pub struct NamedTip {
+    /// As in [`tips::Tips::named`]: `refs/heads/main`, `stash@{0}`, `HEAD`.
+    pub name: String,
+    /// Indices into [`History::commits`]: the tip's own entry; for a stash
+    /// entry, also its index and untracked-files commits.
+    pub entries: Vec<u32>,
+}
+
 /// What the object store holds, as far as the refs reach.
 #[derive(Debug, Default)]
 pub struct History {
@@ -44,11 +71,18 @@ pub struct History {
     /// that tags point at directly (no commit holds them: they have no
     /// author or date).
     pub commits: Vec<ObjectId>,
+    /// The tree, parents and date of each entry of `commits`.
+    pub nodes: Vec<Node>,
     /// Distinct blobs, in order of first appearance, each with every path
     /// it was introduced at.
     pub blobs: Vec<(ObjectId, Vec<Introduction>)>,
-    /// The files of HEAD's tree: each blob with its paths.
-    pub at_head: HashMap<ObjectId, Vec<String>>,
+    /// Every named tip (see [`tips::Tips::named`]).
+    pub named: Vec<NamedTip>,
+    /// The trees each entry's walk read, as changes, in runs that cover
+    /// the entries that have a tree, in order.
+    pub listings: Vec<Run>,
+    /// HEAD's index into `commits`, when HEAD is born and was read.
+    pub head: Option<u32>,
     /// Refs, commits or trees whose objects could not be read (partial
     /// clones, damage).
     pub missing: Vec<String>,
@@ -95,7 +129,7 @@ impl Store {
 /// a multiply-rotate mix instead of SipHash, which took an eighth of a
 /// history scan.
 #[derive(Default, Clone, Copy)]
-struct Mix(u64);
+pub(crate) struct Mix(u64);
 
 impl std::hash::Hasher for Mix {
     fn finish(&self) -> u64 {
@@ -117,11 +151,11 @@ impl std::hash::Hasher for Mix {
     }
 }
 
-type FastSet<T> = HashSet<T, std::hash::BuildHasherDefault<Mix>>;
-type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Mix>>;
+pub(crate) type FastSet<T> = HashSet<T, std::hash::BuildHasherDefault<Mix>>;
+pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Mix>>;
 
 /// Hash of a path, extended one component at a time (no allocation).
-fn extend_hash(prefix: u64, name: &[u8]) -> u64 {
+pub(crate) fn extend_hash(prefix: u64, name: &[u8]) -> u64 {
     let mut h = prefix ^ 0x9e37_79b9_7f4a_7c15;
     for &b in name {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
@@ -130,16 +164,45 @@ fn extend_hash(prefix: u64, name: &[u8]) -> u64 {
 }
 
 /// Regular files (any 0o100xxx mode); not symlinks, not submodules.
-fn is_file_mode(mode: u32) -> bool {
+pub(crate) fn is_file_mode(mode: u32) -> bool {
     mode & 0o170000 == 0o100000
 }
 
-const TREE_MODE: u32 = 0o040000;
+pub(crate) const TREE_MODE: u32 = 0o040000;
 
-/// Commits reachable from `tips`, with their trees, parents before
-/// children (Kahn's algorithm over the graph found breadth first). The
-/// parents of `shallow` commits are not looked for: a shallow clone does
-/// not have them, and is not damaged for that.
+/// A commit as read: its id, tree, parents and committer time.
+type Read = (ObjectId, ObjectId, Vec<ObjectId>, i64);
+
+/// Reads a commit's tree, parents and committer time.
+fn read_commit(
+    data: gix::objs::Data<'_>,
+) -> std::result::Result<(ObjectId, Vec<ObjectId>, i64), String> {
+    use gix::objs::commit::ref_iter::Token;
+    let mut it = data
+        .try_into_commit_iter()
+        .ok_or_else(|| "not a commit".to_string())?;
+    let tree = it.tree_id().map_err(|e| e.to_string())?;
+    let mut parents = Vec::new();
+    let mut time = 0;
+    for token in it {
+        match token.map_err(|e| e.to_string())? {
+            Token::Parent { id } => parents.push(id),
+            Token::Author { .. } => {}
+            Token::Committer { signature } => {
+                time = signature.seconds();
+                break;
+            }
+            _ => break,
+        }
+    }
+    Ok((tree, parents, time))
+}
+
+/// Commits reachable from `tips`, parents before children (Kahn's
+/// algorithm over the graph found breadth first), each with its tree,
+/// parents (as indices into the result) and committer time. The parents of
+/// `shallow` commits are not looked for: a shallow clone does not have
+/// them, and is not damaged for that.
 fn topological(
     repo: &gix::Repository,
     tips: Vec<ObjectId>,
@@ -148,9 +211,9 @@ fn topological(
     missing: &mut Vec<String>,
     boundaries: &mut u64,
     trim: &Trimmer,
-) -> Vec<(ObjectId, ObjectId)> {
+) -> (Vec<ObjectId>, Vec<Node>) {
     let mut index: FastMap<ObjectId, u32> = FastMap::default();
-    let mut nodes: Vec<(ObjectId, ObjectId, Vec<ObjectId>)> = Vec::new();
+    let mut nodes: Vec<Read> = Vec::new();
     let mut seen: FastSet<ObjectId> = tips.iter().copied().collect();
     // Objects already noted as missing are not looked for again.
     seen.extend(known_missing.iter().copied());
@@ -163,16 +226,9 @@ fn topological(
             .try_find(&id, &mut buf)
             .map_err(|e| e.to_string())
             .and_then(|d| d.ok_or_else(|| "not in the object store".to_string()))
-            .and_then(|d| {
-                d.try_into_commit_iter()
-                    .ok_or_else(|| "not a commit".to_string())
-            })
-            .and_then(|mut it| {
-                let tree = it.tree_id().map_err(|e| e.to_string())?;
-                Ok((tree, it.parent_ids().collect::<Vec<_>>()))
-            });
+            .and_then(read_commit);
         match read {
-            Ok((tree, mut parents)) => {
+            Ok((tree, mut parents, time)) => {
                 if shallow.contains(&id) {
                     *boundaries += 1;
                     parents.clear();
@@ -183,14 +239,14 @@ fn topological(
                     }
                 }
                 index.insert(id, nodes.len() as u32);
-                nodes.push((id, tree, parents));
+                nodes.push((id, tree, parents, time));
             }
             Err(e) => missing.push(format!("commit {id}: {e}")),
         }
     }
     let mut pending = vec![0u32; nodes.len()];
     let mut children: Vec<Vec<u32>> = vec![Vec::new(); nodes.len()];
-    for (i, (_, _, parents)) in nodes.iter().enumerate() {
+    for (i, (_, _, parents, _)) in nodes.iter().enumerate() {
         let mut ps: Vec<u32> = parents
             .iter()
             .filter_map(|p| index.get(p).copied())
@@ -205,9 +261,9 @@ fn topological(
     let mut ready: VecDeque<u32> = (0..nodes.len() as u32)
         .filter(|&i| pending[i as usize] == 0)
         .collect();
-    let mut out = Vec::with_capacity(nodes.len());
+    let mut order = Vec::with_capacity(nodes.len());
     while let Some(i) = ready.pop_front() {
-        out.push((nodes[i as usize].0, nodes[i as usize].1));
+        order.push(i);
         for &c in &children[i as usize] {
             pending[c as usize] -= 1;
             if pending[c as usize] == 0 {
@@ -215,7 +271,26 @@ fn topological(
             }
         }
     }
-    out
+    let mut position = vec![0u32; nodes.len()];
+    for (at, &i) in order.iter().enumerate() {
+        position[i as usize] = at as u32;
+    }
+    order
+        .iter()
+        .map(|&i| {
+            let (id, tree, parents, time) = &nodes[i as usize];
+            let parents = parents
+                .iter()
+                .filter_map(|p| index.get(p).map(|&n| position[n as usize]))
+                .collect();
+            let node = Node {
+                tree: Some(*tree),
+                parents,
+                time: Some(*time),
+            };
+            (*id, node)
+        })
+        .unzip()
 }
 
 /// A (blob, path) pair as a thread lists it.
@@ -233,6 +308,10 @@ struct Walker {
     missing: Vec<String>,
     /// One buffer per depth: a tree iterator borrows its buffer.
     bufs: Vec<Vec<u8>>,
+    /// One listing per depth, of the tree being read there.
+    listings: Vec<Vec<Entry>>,
+    /// The trees read, as changes.
+    run: Run,
 }
 
 impl Walker {
@@ -249,8 +328,10 @@ impl Walker {
         }
         if self.bufs.len() <= depth {
             self.bufs.resize_with(depth + 1, Vec::new);
+            self.listings.resize_with(depth + 1, Vec::new);
         }
         let mut buf = std::mem::take(&mut self.bufs[depth]);
+        let mut listing = std::mem::take(&mut self.listings[depth]);
         match self.repo.objects.find_tree_iter(&tree, &mut buf) {
             Ok(entries) => {
                 for entry in entries {
@@ -266,6 +347,11 @@ impl Walker {
                     let name: &[u8] = entry.filename;
                     let hash = extend_hash(path_hash, name);
                     let id = entry.oid.to_owned();
+                    listing.push(Entry {
+                        path: hash,
+                        id,
+                        tree: is_tree,
+                    });
                     if !is_tree && !self.pairs.insert((id, hash)) {
                         continue;
                     }
@@ -285,41 +371,13 @@ impl Walker {
                     }
                     path.truncate(mark);
                 }
+                self.run.read(path_hash, tree, &mut listing);
             }
             Err(e) => self.missing.push(format!("tree {tree}: {e}")),
         }
         self.bufs[depth] = buf;
+        self.listings[depth] = listing;
     }
-}
-
-/// The files of HEAD's tree: each blob with its paths.
-fn head_files(repo: &gix::Repository) -> HashMap<ObjectId, Vec<String>> {
-    let mut out: HashMap<ObjectId, Vec<String>> = HashMap::new();
-    let Ok(tree) = repo.head_tree_id() else {
-        return out;
-    };
-    let mut stack = vec![(tree.detach(), String::new())];
-    let mut buf = Vec::new();
-    while let Some((t, dir)) = stack.pop() {
-        let Ok(entries) = repo.objects.find_tree_iter(&t, &mut buf) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let mode = u32::from(entry.mode.value());
-            let name = String::from_utf8_lossy(entry.filename);
-            let path = if dir.is_empty() {
-                name.into_owned()
-            } else {
-                format!("{dir}/{name}")
-            };
-            if mode == TREE_MODE {
-                stack.push((entry.oid.to_owned(), path));
-            } else if is_file_mode(mode) {
-                out.entry(entry.oid.to_owned()).or_default().push(path);
-            }
-        }
-    }
-    out
 }
 
 /// Enumerates the history of `store` with one walker per thread.
@@ -329,7 +387,7 @@ pub fn enumerate(store: &Store, trim: &Trimmer) -> Result<History> {
     let tips = tips::tips(&repo);
     history.missing = tips.missing;
     let shallow = tips::shallow(&repo);
-    let mut order = topological(
+    let (commits, nodes) = topological(
         &repo,
         tips.commits,
         &shallow,
@@ -338,21 +396,37 @@ pub fn enumerate(store: &Store, trim: &Trimmer) -> Result<History> {
         &mut history.shallow_boundaries,
         trim,
     );
+    history.commits = commits;
+    history.nodes = nodes;
     // Trees that tags point at come after every commit: a file a commit
     // also holds is attributed to that commit.
-    order.extend(tips.trees.iter().map(|&(_, tree)| (tree, tree)));
-    history.commits = order.iter().map(|(c, _)| *c).collect();
+    for &(_, tree) in &tips.trees {
+        history.commits.push(tree);
+        history.nodes.push(Node {
+            tree: Some(tree),
+            ..Node::default()
+        });
+    }
+    let order: Vec<(ObjectId, ObjectId)> = history
+        .commits
+        .iter()
+        .zip(&history.nodes)
+        .filter_map(|(&c, n)| Some((c, n.tree?)))
+        .collect();
     let threads = rayon::current_num_threads().max(1);
     let chunk = order.len().div_ceil(threads).max(1);
-    let runs: Vec<(Vec<Vec<Pair>>, Vec<String>)> = order
+    let runs: Vec<(Vec<Vec<Pair>>, Vec<String>, Run)> = order
         .par_chunks(chunk)
-        .map(|run| {
+        .enumerate()
+        .map(|(n, run)| {
             let mut w = Walker {
                 repo: store.handle(),
                 trees: FastSet::default(),
                 pairs: FastSet::default(),
                 missing: Vec::new(),
                 bufs: Vec::new(),
+                listings: Vec::new(),
+                run: Run::new((n * chunk) as u32),
             };
             let mut path = Vec::with_capacity(256);
             let listed = run
@@ -361,18 +435,21 @@ pub fn enumerate(store: &Store, trim: &Trimmer) -> Result<History> {
                     trim.add(1);
                     let mut out = Vec::new();
                     w.walk(tree, 0, &mut path, 0, &mut out);
+                    w.run.end_entry();
                     out
                 })
                 .collect();
-            (listed, w.missing)
+            w.run.seal();
+            (listed, w.missing, w.run)
         })
         .collect();
     // Merge in commit order: a pair belongs to the first commit listing it.
     let mut seen: FastSet<(ObjectId, u64)> = FastSet::default();
     let mut index: FastMap<ObjectId, usize> = FastMap::default();
     let mut commit = 0u32;
-    for (listed, missing) in runs {
+    for (listed, missing, reads) in runs {
         history.missing.extend(missing);
+        history.listings.push(reads);
         for pairs in listed {
             for p in pairs {
                 if !seen.insert((p.blob, p.hash)) {
@@ -392,24 +469,51 @@ pub fn enumerate(store: &Store, trim: &Trimmer) -> Result<History> {
     }
     // Blobs that tags point at, at the tag's name, last of all.
     for (name, blob) in tips.blobs {
-        if !seen.insert((blob, extend_hash(0, name.as_bytes()))) {
-            continue;
-        }
-        let at = *index.entry(blob).or_insert_with(|| {
-            history.blobs.push((blob, Vec::new()));
-            history.blobs.len() - 1
-        });
         history.commits.push(blob);
-        history.blobs[at]
-            .1
-            .push(Introduction { path: name, commit });
+        history.nodes.push(Node::default());
+        if seen.insert((blob, extend_hash(0, name.as_bytes()))) {
+            let at = *index.entry(blob).or_insert_with(|| {
+                history.blobs.push((blob, Vec::new()));
+                history.blobs.len() - 1
+            });
+            history.blobs[at]
+                .1
+                .push(Introduction { path: name, commit });
+        }
         commit += 1;
     }
-    history.at_head = head_files(&repo);
+    name_tips(&mut history, &tips.named, tips.head);
     // One missing tree is met by every thread and at every path holding it.
     history.missing.sort_unstable();
     history.missing.dedup();
     Ok(history)
+}
+
+/// Resolves each named tip to the entries that hold its files, and HEAD to
+/// its entry.
+fn name_tips(history: &mut History, named: &[(String, ObjectId)], head: Option<ObjectId>) {
+    let wanted: FastSet<ObjectId> = named.iter().map(|(_, id)| *id).chain(head).collect();
+    let at: FastMap<ObjectId, u32> = history
+        .commits
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| wanted.contains(*id))
+        .map(|(i, id)| (*id, i as u32))
+        .collect();
+    history.head = head.and_then(|h| at.get(&h).copied());
+    for (name, id) in named {
+        let Some(&entry) = at.get(id) else { continue };
+        let mut entries = vec![entry];
+        // A stash entry is a commit of the work tree whose second parent
+        // holds the index and third the untracked files (git-stash(1)).
+        if name.starts_with("stash@{") {
+            entries.extend(history.nodes[entry as usize].parents.iter().skip(1));
+        }
+        history.named.push(NamedTip {
+            name: name.clone(),
+            entries,
+        });
+    }
 }
 
 /// Who made commit `id`, and when.

@@ -4,14 +4,17 @@
 //! - `staged`: what the next commit would contain (the index against HEAD);
 //! - `range`: the commits of a range, each against its parents;
 //! - `history` (read with gitoxide): every blob of every commit, from the
-//!   `tips` of the repository.
+//!   `tips` of the repository; `paths` then resolves the paths that hold
+//!   secrets in every commit.
 //!
 //! Both yield [`Change`]s: a blob's content, the lines the change adds, and
 //! where the change comes from.
 
 pub mod dates;
 pub mod history;
+pub mod listings;
 pub mod pages;
+pub mod paths;
 pub mod range;
 pub mod staged;
 pub mod tips;

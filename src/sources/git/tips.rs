@@ -1,6 +1,8 @@
 //! Where a history walk starts: every ref (branches, tags, remote-tracking
 //! refs, the stash and every entry of its reflog), HEAD and the HEAD of
 //! every worktree; and where it stops: the boundary of a shallow clone.
+//! Each tip keeps the name a person would look it up by (see
+//! [`Tips::named`]), to say which refs still hold a secret.
 
 use std::collections::HashSet;
 
@@ -19,20 +21,35 @@ pub struct Tips {
     /// Refs whose object is not in the store, and those objects.
     pub missing: Vec<String>,
     pub missing_ids: HashSet<ObjectId>,
+    /// Every named tip and the object it peels to, as gitrevisions(7)
+    /// names it: full ref names (`refs/heads/main`, `refs/tags/v1.0`,
+    /// `refs/remotes/origin/x`), `stash@{N}` for the stash's entries,
+    /// `HEAD` for a detached HEAD, and `main-worktree/HEAD` or
+    /// `worktrees/<id>/HEAD` for another worktree's detached HEAD. Symbolic
+    /// refs and a HEAD on a branch are not listed: the branch is.
+    pub named: Vec<(String, ObjectId)>,
+    /// HEAD's commit, when HEAD is born.
+    pub head: Option<ObjectId>,
 }
 
 impl Tips {
-    /// Files `id`, reached from `name`, by the kind of object it is.
-    fn add(&mut self, repo: &gix::Repository, name: &str, id: ObjectId) {
+    /// Files `id`, reached from `name`, by the kind of object it is; keeps
+    /// it in [`Tips::named`] as `shown` when given.
+    fn add(&mut self, repo: &gix::Repository, name: &str, id: ObjectId, shown: Option<String>) {
         match repo.find_header(id).map(|h| h.kind()) {
             Ok(Kind::Commit) => self.commits.push(id),
             Ok(Kind::Tree) => self.trees.push((short(name).to_string(), id)),
             Ok(Kind::Blob) => self.blobs.push((short(name).to_string(), id)),
-            Ok(Kind::Tag) => {}
-            Err(_) => self.lost(
-                id,
-                format!("{name}: object {id} is not in the object store"),
-            ),
+            Ok(Kind::Tag) => return,
+            Err(_) => {
+                return self.lost(
+                    id,
+                    format!("{name}: object {id} is not in the object store"),
+                );
+            }
+        }
+        if let Some(shown) = shown {
+            self.named.push((shown, id));
         }
     }
 
@@ -61,8 +78,11 @@ pub fn tips(repo: &gix::Repository) -> Tips {
         for mut r in all.flatten() {
             let name = r.name().as_bstr().to_string();
             let direct = r.try_id().map(|id| id.detach());
+            // The stash is named by its entries, below; a symbolic ref
+            // (`refs/remotes/origin/HEAD`) by the ref it points at.
+            let shown = (direct.is_some() && name != "refs/stash").then(|| name.clone());
             match r.peel_to_id() {
-                Ok(id) => tips.add(repo, &name, id.detach()),
+                Ok(id) => tips.add(repo, &name, id.detach(), shown),
                 // A tag object or a commit that is not there. (A symbolic
                 // ref to a missing branch only dangles: nothing is lost.)
                 Err(_) => {
@@ -79,30 +99,48 @@ pub fn tips(repo: &gix::Repository) -> Tips {
         }
     }
     // Older stashes live only in the stash's reflog.
-    if let Ok(Some(stash)) = repo.try_find_reference("refs/stash") {
-        let mut log = stash.log_iter();
-        if let Ok(Some(lines)) = log.all() {
-            let ids: Vec<ObjectId> = lines.flatten().map(|l| l.new_oid()).collect();
-            for id in ids {
-                tips.add(repo, "refs/stash", id);
-            }
+    // stash@{0} is the newest entry: the last line of the reflog.
+    if let Ok(Some(mut stash)) = repo.try_find_reference("refs/stash") {
+        let mut ids: Vec<ObjectId> = Vec::new();
+        if let Ok(Some(lines)) = stash.log_iter().all() {
+            ids = lines.flatten().map(|l| l.new_oid()).collect();
+        }
+        if ids.is_empty() {
+            ids.extend(stash.peel_to_id().ok().map(|id| id.detach()));
+        }
+        for (n, id) in ids.into_iter().rev().enumerate() {
+            tips.add(repo, "refs/stash", id, Some(format!("stash@{{{n}}}")));
         }
     }
     // HEAD, and the HEAD of the main and of every linked worktree: a
     // detached HEAD may be the only way to a commit.
-    let mut heads = Vec::new();
     if let Ok(head) = repo.head() {
-        heads.extend(head.id().map(|id| id.detach()));
-    }
-    if let Ok(all) = repo.worktrees_including_main() {
-        for wt in all.flatten() {
-            if let Ok(head) = wt.head() {
-                heads.extend(head.id().map(|id| id.detach()));
-            }
+        tips.head = head.id().map(|id| id.detach());
+        if let Some(id) = tips.head {
+            let shown = head.is_detached().then(|| "HEAD".to_string());
+            tips.add(repo, "HEAD", id, shown);
         }
     }
-    for id in heads {
-        tips.add(repo, "HEAD", id);
+    let here = std::fs::canonicalize(repo.git_dir()).ok();
+    if let Ok(all) = repo.worktrees_including_main() {
+        for wt in all.flatten() {
+            let Ok(head) = wt.head() else { continue };
+            let Some(id) = head.id().map(|id| id.detach()) else {
+                continue;
+            };
+            let shown = if !head.is_detached() || std::fs::canonicalize(wt.git_dir()).ok() == here {
+                None
+            } else {
+                let linked = wt
+                    .worktree()
+                    .and_then(|w| w.id().ok().flatten().map(|id| id.to_string()));
+                Some(match linked {
+                    Some(wt_id) => format!("worktrees/{wt_id}/HEAD"),
+                    None => "main-worktree/HEAD".to_string(),
+                })
+            };
+            tips.add(repo, "HEAD", id, shown);
+        }
     }
     for list in [&mut tips.trees, &mut tips.blobs] {
         list.sort();
@@ -110,6 +148,8 @@ pub fn tips(repo: &gix::Repository) -> Tips {
     }
     tips.commits.sort();
     tips.commits.dedup();
+    tips.named.sort();
+    tips.named.dedup();
     tips
 }
 

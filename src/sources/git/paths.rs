@@ -1,0 +1,366 @@
+//! Which blob each commit holds at each of a few paths: the paths where a
+//! history scan found secrets, resolved in the root tree of every entry of
+//! [`History::commits`](super::history::History::commits), to tell which
+//! commits introduced a secret, which refs still hold it and where HEAD
+//! has it.
+//!
+//! Only blobs of interest are kept (those with findings): a path whose blob
+//! has none holds no secret. The paths form a tree of directories; a
+//! directory's tree object is read once per thread however many commits
+//! share it (a cache keyed by directory and tree id). Root trees, different
+//! in nearly every commit, are not read again: the history walk kept each
+//! commit's root entries as changes (`roots`), so a commit costs only the
+//! directories it changed on the way to the paths. Results are interned:
+//! consecutive commits that change none of the paths share one set.
+
+use std::collections::HashMap;
+
+use gix::ObjectId;
+use gix::prelude::*;
+use rayon::prelude::*;
+
+use super::history::{FastMap, Store, TREE_MODE, extend_hash, is_file_mode};
+use super::listings::Run;
+use super::pages::Trimmer;
+
+/// A path's index and a blob's index (both into the caller's lists).
+pub type Held = (u32, u32);
+
+/// The blobs of interest each entry holds at the paths.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    /// For each entry, an index into `sets`.
+    pub at: Vec<u32>,
+    /// Distinct sets of (path, blob), sorted; `sets[0]` is empty.
+    pub sets: Vec<Vec<Held>>,
+}
+
+impl Resolved {
+    /// The set entry `entry` holds.
+    pub fn of(&self, entry: u32) -> &[Held] {
+        &self.sets[self.at[entry as usize] as usize]
+    }
+
+    /// The blob `entry` holds at `path`, if one of interest.
+    pub fn blob_at(&self, entry: u32, path: u32) -> Option<u32> {
+        let set = self.of(entry);
+        set.binary_search_by_key(&path, |h| h.0)
+            .ok()
+            .map(|i| set[i].1)
+    }
+
+    /// Gives entry `entry` the set `set` (sorted), not interned.
+    pub fn set(&mut self, entry: u32, set: Vec<Held>) {
+        self.at[entry as usize] = self.sets.len() as u32;
+        self.sets.push(set);
+    }
+
+    /// Interns `set` (sorted).
+    pub fn intern(&mut self, set: Vec<Held>, index: &mut HashMap<Vec<Held>, u32>) -> u32 {
+        if let Some(&id) = index.get(&set) {
+            return id;
+        }
+        let id = self.sets.len() as u32;
+        index.insert(set.clone(), id);
+        self.sets.push(set);
+        id
+    }
+}
+
+/// A directory on the way to the paths: its entries of interest, sorted by
+/// name. A name can be a file in one commit and a directory in another.
+#[derive(Default)]
+struct Dir {
+    /// The hash of its path, as the history walk hashes it.
+    hash: u64,
+    children: Vec<Child>,
+    /// Whether a child's name was not UTF-8 (shown lossily, with U+FFFD).
+    lossy: bool,
+}
+
+struct Child {
+    name: Vec<u8>,
+    hash: u64,
+    file: Option<u32>,
+    dir: Option<u32>,
+}
+
+/// The directories of `paths` (`/`-separated), root first.
+fn directories(paths: &[String]) -> Vec<Dir> {
+    let mut dirs = vec![Dir::default()];
+    for (p, path) in paths.iter().enumerate() {
+        let mut at = 0usize;
+        let mut parts = path.split('/').peekable();
+        while let Some(name) = parts.next() {
+            let last = parts.peek().is_none();
+            let found = dirs[at]
+                .children
+                .binary_search_by(|c| c.name.as_slice().cmp(name.as_bytes()));
+            let i = match found {
+                Ok(i) => i,
+                Err(i) => {
+                    let hash = extend_hash(dirs[at].hash, name.as_bytes());
+                    let children = &mut dirs[at].children;
+                    children.insert(
+                        i,
+                        Child {
+                            name: name.as_bytes().to_vec(),
+                            hash,
+                            file: None,
+                            dir: None,
+                        },
+                    );
+                    i
+                }
+            };
+            dirs[at].lossy |= name.contains('\u{FFFD}');
+            if last {
+                dirs[at].children[i].file = Some(p as u32);
+            } else {
+                at = match dirs[at].children[i].dir {
+                    Some(d) => d as usize,
+                    None => {
+                        let hash = dirs[at].children[i].hash;
+                        dirs.push(Dir {
+                            hash,
+                            ..Dir::default()
+                        });
+                        let d = dirs.len() - 1;
+                        dirs[at].children[i].dir = Some(d as u32);
+                        d
+                    }
+                };
+            }
+        }
+    }
+    dirs
+}
+
+/// One thread's resolver.
+struct Resolver<'a> {
+    repo: gix::Repository,
+    dirs: &'a [Dir],
+    blobs: &'a FastMap<ObjectId, u32>,
+    memo: FastMap<(u32, ObjectId), u32>,
+    out: Resolved,
+    index: HashMap<Vec<Held>, u32>,
+    /// One buffer per depth: a tree iterator borrows its buffer.
+    bufs: Vec<Vec<u8>>,
+}
+
+impl Resolver<'_> {
+    /// The set of (path, blob) below directory `dir`, whose tree is `tree`.
+    fn dir(&mut self, dir: u32, tree: ObjectId, depth: usize) -> u32 {
+        if let Some(&id) = self.memo.get(&(dir, tree)) {
+            return id;
+        }
+        if self.bufs.len() <= depth {
+            self.bufs.resize_with(depth + 1, Vec::new);
+        }
+        let mut buf = std::mem::take(&mut self.bufs[depth]);
+        let mut held: Vec<Held> = Vec::new();
+        let dirs = self.dirs;
+        // A tree that cannot be read was noted by the history walk.
+        if let Ok(entries) = self.repo.objects.find_tree_iter(&tree, &mut buf) {
+            let d = &dirs[dir as usize];
+            for entry in entries.flatten() {
+                let Some(child) = find(d, entry.filename) else {
+                    continue;
+                };
+                let mode = u32::from(entry.mode.value());
+                if mode == TREE_MODE {
+                    if let Some(sub) = child.dir {
+                        let id = self.dir(sub, entry.oid.to_owned(), depth + 1);
+                        held.extend_from_slice(&self.out.sets[id as usize]);
+                    }
+                } else if is_file_mode(mode)
+                    && let (Some(path), Some(&blob)) =
+                        (child.file, self.blobs.get(&entry.oid.to_owned()))
+                {
+                    held.push((path, blob));
+                }
+            }
+        }
+        self.bufs[depth] = buf;
+        held.sort_unstable();
+        let id = self.out.intern(held, &mut self.index);
+        self.memo.insert((dir, tree), id);
+        id
+    }
+}
+
+/// The child of `dir` named `name`; names that are not UTF-8 are compared
+/// as the history walk shows them (lossily).
+fn find<'c>(dir: &'c Dir, name: &[u8]) -> Option<&'c Child> {
+    let by = |n: &[u8]| {
+        dir.children
+            .binary_search_by(|c| c.name.as_slice().cmp(n))
+            .ok()
+            .map(|i| &dir.children[i])
+    };
+    by(name).or_else(|| {
+        (dir.lossy && std::str::from_utf8(name).is_err())
+            .then(|| by(String::from_utf8_lossy(name).as_bytes()))
+            .flatten()
+    })
+}
+
+/// One thread's replay of a run of the history walk's reads.
+struct Replay<'a> {
+    dirs: &'a [Dir],
+    blobs: &'a FastMap<ObjectId, u32>,
+    /// Directories of interest by path hash.
+    dir_of: FastMap<u64, u32>,
+    /// The paths of interest (the children of those directories) and what
+    /// each holds as last read.
+    last: FastMap<u64, Option<(ObjectId, bool)>>,
+    /// What a directory's tree holds at the paths.
+    memo: FastMap<(u32, ObjectId), u32>,
+    out: Resolved,
+    index: HashMap<Vec<Held>, u32>,
+}
+
+impl Replay<'_> {
+    /// The set below directory `dir`, from its children as last read.
+    fn dir(&mut self, dir: u32) -> u32 {
+        let dirs = self.dirs;
+        let mut held: Vec<Held> = Vec::new();
+        for child in &dirs[dir as usize].children {
+            match self.last.get(&child.hash).copied().flatten() {
+                Some((id, true)) => {
+                    if let Some(&set) = child.dir.and_then(|d| self.memo.get(&(d, id))) {
+                        held.extend_from_slice(&self.out.sets[set as usize]);
+                    }
+                }
+                Some((id, false)) => {
+                    if let (Some(path), Some(&blob)) = (child.file, self.blobs.get(&id)) {
+                        held.push((path, blob));
+                    }
+                }
+                None => {}
+            }
+        }
+        held.sort_unstable();
+        self.out.intern(held, &mut self.index)
+    }
+
+    /// The sets of the run's entries, whose root trees are `trees`.
+    fn run(&mut self, run: &Run, trees: &[Option<ObjectId>], trim: &Trimmer) -> Vec<u32> {
+        let empty = self.out.intern(Vec::new(), &mut self.index);
+        (0..run.len())
+            .map(|i| {
+                trim.add(1);
+                for (read, changes) in run.reads(i) {
+                    for &(path, now) in changes {
+                        if let Some(held) = self.last.get_mut(&path) {
+                            *held = now;
+                        }
+                    }
+                    if let Some(&dir) = self.dir_of.get(&read.path) {
+                        let set = self.dir(dir);
+                        self.memo.insert((dir, read.tree), set);
+                    }
+                }
+                trees[run.start as usize + i]
+                    .and_then(|t| self.memo.get(&(0, t)).copied())
+                    .unwrap_or(empty)
+            })
+            .collect()
+    }
+}
+
+/// Resolves `paths` in every entry of a history (`trees`: each entry's
+/// root tree, `None` resolving to the empty set), keeping the blobs of
+/// `blobs` (blob id → index). Replays the walk's `listings` (one run per
+/// thread) without reading a tree; when a path is not UTF-8 (the walk shows
+/// it lossily, its hash differs), the trees are read instead. `trim` is
+/// told of each entry, to give back pack pages as the history walk does.
+pub(crate) fn resolve(
+    store: &Store,
+    trees: &[Option<ObjectId>],
+    listings: &[Run],
+    paths: &[String],
+    blobs: &FastMap<ObjectId, u32>,
+    trim: &Trimmer,
+) -> Resolved {
+    let dirs = directories(paths);
+    let lossy = dirs.iter().any(|d| d.lossy);
+    let runs: Vec<(u32, Vec<u32>, Resolved)> = listings
+        .par_iter()
+        .map(|run| {
+            if lossy {
+                let mut r = Resolver {
+                    repo: store.handle(),
+                    dirs: &dirs,
+                    blobs,
+                    memo: FastMap::default(),
+                    out: Resolved::default(),
+                    index: HashMap::new(),
+                    bufs: Vec::new(),
+                };
+                let empty = r.out.intern(Vec::new(), &mut r.index);
+                let at = (0..run.len())
+                    .map(|i| {
+                        trim.add(1);
+                        trees[run.start as usize + i].map_or(empty, |t| r.dir(0, t, 0))
+                    })
+                    .collect();
+                return (run.start, at, r.out);
+            }
+            let mut r = Replay {
+                dirs: &dirs,
+                blobs,
+                dir_of: dirs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| (d.hash, i as u32))
+                    .collect(),
+                last: dirs
+                    .iter()
+                    .flat_map(|d| &d.children)
+                    .map(|c| (c.hash, None))
+                    .collect(),
+                memo: FastMap::default(),
+                out: Resolved::default(),
+                index: HashMap::new(),
+            };
+            let at = r.run(run, trees, trim);
+            (run.start, at, r.out)
+        })
+        .collect();
+    let mut all = Resolved {
+        at: vec![0; trees.len()],
+        sets: Vec::new(),
+    };
+    let mut index = HashMap::new();
+    all.intern(Vec::new(), &mut index);
+    for (start, at, local) in runs {
+        let map: Vec<u32> = local
+            .sets
+            .into_iter()
+            .map(|s| all.intern(s, &mut index))
+            .collect();
+        for (i, id) in at.into_iter().enumerate() {
+            all.at[start as usize + i] = map[id as usize];
+        }
+    }
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directories_share_prefixes_and_a_name_can_be_file_and_directory() {
+        let paths = ["a/b.env", "a/c/d.env", "a", "z.env"].map(String::from);
+        let dirs = directories(&paths);
+        let root: Vec<&[u8]> = dirs[0].children.iter().map(|c| c.name.as_slice()).collect();
+        assert_eq!(root, [b"a".as_slice(), b"z.env"]);
+        let a = &dirs[0].children[0];
+        assert_eq!(a.file, Some(2));
+        let a_dir = &dirs[a.dir.unwrap() as usize];
+        assert_eq!(a_dir.children.len(), 2);
+        assert_eq!(a_dir.children[0].file, Some(0));
+    }
+}
