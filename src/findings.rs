@@ -21,7 +21,9 @@ pub struct Provenance {
 /// commit and the location of the secret in that commit's file.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Introduced {
-    /// The commit; absent when only a tag of a tree or blob holds it.
+    /// The commit; absent when only a tag of a tree or blob holds it, or
+    /// when the commit is a shallow clone's boundary (the secret may be
+    /// older: see [`Finding::shallow_boundary`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
     /// 1-based line and column (in characters) of the secret's first

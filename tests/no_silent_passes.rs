@@ -386,3 +386,52 @@ fn issue8_16_a_range_reaching_a_shallow_boundary_names_no_commit_it_cannot_know(
     );
     assert!(summary_line(&o).contains("shallow"), "{}", stdout(&o));
 }
+
+#[test]
+fn issue8_16_a_history_audit_of_a_shallow_clone_names_no_commit_at_the_boundary() {
+    // Broke: `keyhound git` on a shallow clone credited a secret in the
+    // boundary commit's tree to that commit ("first added in commit …"),
+    // though it may come from an older commit the clone does not have.
+    // A secret a commit inside the clone adds keeps its commit.
+    let mut source = Repo::new();
+    source.commit_files(&[("bot.env", &leak("old-boundary"))], "add config");
+    source.commit_files(&[("README.md", "# bot\n")], "docs");
+    let added = source.commit_files(&[("new.env", &leak("inside"))], "another key");
+    let work = tempfile::tempdir().unwrap();
+    git(
+        work.path(),
+        &["clone", "-q", "--depth", "2", &url(&source), "shallow"],
+    );
+    let clone = work.path().join("shallow");
+    let boundary = git(&clone, &["rev-parse", "HEAD~1"]);
+    let o = run(&clone, &["git", "--format", "json"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let doc = json(&o);
+    let by_path = |p: &str| {
+        findings(&doc)
+            .iter()
+            .find(|f| f["path"] == p)
+            .unwrap_or_else(|| panic!("no finding at {p}: {doc:#}"))
+            .clone()
+    };
+    let old = by_path("bot.env");
+    assert!(
+        old.get("commit").is_none() && old.get("author").is_none(),
+        "{old}"
+    );
+    assert!(old["introduced"].get("commit").is_none(), "{old}");
+    assert_eq!(old["shallow_boundary"], boundary.as_str());
+    let new = by_path("new.env");
+    assert_eq!(new["commit"], added.to_string());
+    assert!(new.get("shallow_boundary").is_none(), "{new}");
+    let o = run(&clone, &["git"]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("present at this shallow clone's boundary"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&format!("added in commit {}", &boundary[..12])),
+        "{text}"
+    );
+}

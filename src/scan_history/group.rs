@@ -252,7 +252,16 @@ pub(super) fn group(
         names.sort_by_key(|n| ref_order(n));
         f.live_in = Some(names.into_iter().map(String::from).collect());
         f.introduced = Some(introduced);
-        f.provenance = history::provenance(&repo, id);
+        if node.cut {
+            // The boundary commit of a shallow clone: the secret may come
+            // from an older commit the clone does not have. Name no commit.
+            f.shallow_boundary = Some(id.to_string());
+            if let Some(i) = f.introduced.as_mut() {
+                i.commit = None;
+            }
+        } else {
+            f.provenance = history::provenance(&repo, id);
+        }
         out.push(f);
     }
     out

@@ -52,6 +52,9 @@ pub struct Node {
     /// Committer time, seconds since the Unix epoch; `None` for trees and
     /// blobs that tags point at.
     pub time: Option<i64>,
+    /// A commit at a shallow clone's boundary (`.git/shallow`): its parents
+    /// are not in the clone, so what its tree holds may be older than it.
+    pub cut: bool,
 }
 
 /// A named tip and the entries whose files it holds.
@@ -287,6 +290,7 @@ fn topological(
                 tree: Some(*tree),
                 parents,
                 time: Some(*time),
+                cut: shallow.contains(id),
             };
             (*id, node)
         })
