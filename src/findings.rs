@@ -168,7 +168,7 @@ fn chars(bytes: &[u8]) -> usize {
         .sum()
 }
 
-/// Where a window of a larger text starts (see `scan_stream`): the line
+/// Where a window of a larger text starts (see `scan::stream`): the line
 /// it starts on, the characters of that line before it, and whether it is
 /// the start of the text (where a byte order mark is skipped).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,8 +5,9 @@
 //! **prefilter** picks the rules worth running on each (`prefilter`), the
 //! **detectors** confirm matches (`detectors`), matches become **findings**
 //! (`findings`), and **reports** print them (`reports`). `rules` holds the
-//! TOML rule pack, `config` the user's `.keyhound.toml`, `scan` the driver,
-//! `stats` what a scan checked and what it could not.
+//! TOML rule pack, `config` the user's `.keyhound.toml`, `scan` the drivers
+//! (directories, Git changes, Git history) and what a scan checked and could
+//! not (`scan::stats`).
 
 pub mod config;
 pub mod detectors;
@@ -18,10 +19,6 @@ pub mod relabel;
 pub mod reports;
 pub mod rules;
 pub mod scan;
-pub mod scan_git;
-pub mod scan_history;
-pub mod scan_stream;
 pub mod sources;
-pub mod stats;
 
 pub use error::{Error, Result};

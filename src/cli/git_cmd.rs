@@ -13,8 +13,8 @@ use super::{GitArgs, ReportArgs, ScanArgs};
 use keyhound::config::{self, CONFIG_FILE, Loaded};
 use keyhound::detectors::Engine;
 use keyhound::findings::Reveal;
+use keyhound::scan::changes::{account, ignore_from, scan_changes};
 use keyhound::scan::{Counters, Mode, Output, parse_size};
-use keyhound::scan_git::{account, ignore_from, scan_changes};
 use keyhound::sources::fs::IGNORE_FILE;
 use keyhound::sources::git::{self, range};
 
@@ -137,7 +137,7 @@ pub fn git(args: GitArgs) -> Result<u8> {
         outcome.stats.duration_ms = started.elapsed().as_millis() as u64;
         outcome
     } else {
-        keyhound::scan_history::scan_history(
+        keyhound::scan::history::scan_history(
             &s.engine,
             s.repo.path(),
             &s.output,

@@ -11,8 +11,8 @@ use super::output::{emit, load_rules};
 use super::progress::Progress;
 use keyhound::detectors::{Engine, PathForms, Scratch};
 use keyhound::findings::Reveal;
+use keyhound::scan::stream::scan_stream;
 use keyhound::scan::{self, Counters, Output, Stats};
-use keyhound::scan_stream::scan_stream;
 use keyhound::sources::fs::{Head, WalkOptions, read_head};
 use keyhound::sources::{Blob, is_binary};
 

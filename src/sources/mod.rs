@@ -60,7 +60,7 @@ pub enum Item<'a> {
 }
 
 /// Text files up to this size are read whole; larger ones (and standard
-/// input) are read and scanned in windows of this size (`scan_stream`), so
+/// input) are read and scanned in windows of this size (`scan::stream`), so
 /// memory stays bounded whatever a file's size.
 pub const WINDOW: usize = 8 << 20;
 

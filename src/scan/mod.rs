@@ -1,0 +1,251 @@
+//! The drivers: they run a source's blobs through the engine into findings,
+//! one per way of scanning, and share what is here (the outcome, its
+//! finishing, sizes).
+//!
+//! - `paths`: files and directories (`keyhound scan`), large text files
+//!   read in windows by `stream`;
+//! - `changes`: what Git changes add (`scan --staged`, `git --range`);
+//! - `history`: every blob of every ref (`keyhound git`).
+
+pub mod changes;
+pub mod history;
+pub mod paths;
+pub mod stats;
+pub mod stream;
+
+use std::collections::HashSet;
+use std::sync::atomic::AtomicU64;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::detectors::{Engine, PathForms, Scratch};
+use crate::findings::{self, Finding, Reveal};
+use crate::sources::Blob;
+
+pub use paths::scan_paths;
+pub use stats::{Gap, SKIPPED_LISTED, Skipped, Stats, Unchecked};
+
+/// Live counters, read by a progress display while a scan runs.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub files: AtomicU64,
+    pub bytes: AtomicU64,
+    /// How many items the scan will visit, when known (history scans).
+    pub total: AtomicU64,
+}
+
+/// What was scanned: reports word their advice by it (a commit stopped by
+/// the pre-commit hook has not leaked; a secret in history has).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Files and directories (`keyhound scan`).
+    #[default]
+    Paths,
+    /// What the next commit would contain (`keyhound scan --staged`).
+    Staged,
+    /// The commits of a range (`keyhound git --range`).
+    Range,
+    /// Every commit of every ref (`keyhound git`).
+    History,
+}
+
+/// Findings, stats, and notes for the user (skipped files, read errors).
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+    pub notes: Vec<String>,
+    pub mode: Mode,
+    /// The user accepts an incomplete scan (`scan --staged --fail-open`):
+    /// with no finding it exits 0, its gaps still reported.
+    pub fail_open: bool,
+}
+
+/// What to do with what is found.
+#[derive(Debug, Clone, Default)]
+pub struct Output {
+    pub reveal: Reveal,
+    /// Fingerprints the user has accepted (config allowlist).
+    pub suppressed: HashSet<String>,
+}
+
+/// Scans one blob; fingerprints name it by its displayed path.
+pub fn scan_blob(
+    engine: &Engine,
+    blob: Blob<'_>,
+    output: &Output,
+    scratch: &mut Scratch,
+) -> Vec<Finding> {
+    scan_blob_as(engine, blob, blob.display, output, scratch)
+}
+
+/// Scans one blob; fingerprints name it `fingerprint_path`. Accepted
+/// fingerprints are dropped later, by [`finish`], once each secret has its
+/// most specific rule.
+pub fn scan_blob_as(
+    engine: &Engine,
+    blob: Blob<'_>,
+    fingerprint_path: &str,
+    output: &Output,
+    scratch: &mut Scratch,
+) -> Vec<Finding> {
+    let path = PathForms {
+        display: blob.display,
+        relative: blob.relative,
+    };
+    let matches = engine.scan(blob.data, path, scratch);
+    if matches.is_empty() {
+        return Vec::new();
+    }
+    let mut found = findings::from_matches(
+        blob.data,
+        &matches,
+        &engine.rules().rules,
+        blob.display,
+        output.reveal,
+    );
+    settle(&mut found, blob.display, fingerprint_path);
+    found
+}
+
+/// Names findings' fingerprints by `fingerprint_path` (when it is not
+/// `display`, the path they were found at). Accepted ones are dropped by
+/// [`finish`], once each secret has its most specific rule.
+pub fn settle(found: &mut [Finding], display: &str, fingerprint_path: &str) {
+    if fingerprint_path != display {
+        for f in found.iter_mut() {
+            f.fingerprint = findings::fingerprint(&f.rule_id, fingerprint_path, &f.secret_digest);
+            f.fingerprint_path = Some(fingerprint_path.to_string());
+        }
+    }
+}
+
+/// Sorts findings by path, line, column, then rule: same input, same output.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (
+            &a.path,
+            a.line,
+            a.column,
+            &a.rule_id,
+            &a.provenance.as_ref().map(|p| &p.commit),
+        )
+            .cmp(&(
+                &b.path,
+                b.line,
+                b.column,
+                &b.rule_id,
+                &b.provenance.as_ref().map(|p| &p.commit),
+            ))
+    });
+}
+
+/// Labels each secret with its most specific rule, drops what the user
+/// accepted, then sorts, counts and times a finished scan; files or
+/// objects that could not be read make it incomplete.
+pub fn finish(
+    mut findings: Vec<Finding>,
+    mut stats: Stats,
+    mut notes: Vec<String>,
+    engine: &Engine,
+    output: &Output,
+    started: Instant,
+) -> Outcome {
+    crate::relabel::one_rule_per_secret(&mut findings, engine.rules());
+    findings.retain(|f| !crate::relabel::accepted(f, &output.suppressed));
+    sort_findings(&mut findings);
+    notes.sort();
+    stats.findings = findings.len() as u64;
+    stats.rules = engine.rules().rules.len();
+    stats.duration_ms = started.elapsed().as_millis() as u64;
+    stats.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    stats.skipped.truncate(SKIPPED_LISTED);
+    stats.complete = stats.unchecked.is_empty();
+    if stats.errors > 0 && !stats.unchecked.iter().any(|u| u.reason == Gap::Unreadable) {
+        let n = stats.errors;
+        stats.not_checked(Unchecked {
+            reason: Gap::Unreadable,
+            count: n,
+            what: format!(
+                "{n} {} could not be read",
+                if n == 1 { "item" } else { "items" }
+            ),
+            fix: "see the notes on standard error".to_string(),
+        });
+    }
+    Outcome {
+        findings,
+        stats,
+        notes,
+        mode: Mode::Paths,
+        fail_open: false,
+    }
+}
+
+/// `1.5 MiB` style sizes.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// Parses sizes like `500KB`, `10MB`, `1GB` (units of 1024, as in ripgrep's
+/// `--max-filesize`; `MiB` spellings too) or a plain byte count.
+pub fn parse_size(s: &str) -> crate::error::Result<u64> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num
+        .parse()
+        .map_err(|_| crate::error::Error::Size(s.to_string()))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(crate::error::Error::Size(s.to_string())),
+    };
+    match (value * (1u64 << shift) as f64) as u64 {
+        0 => Err(crate::error::Error::Size(s.to_string())),
+        n => Ok(n),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_in_decimal_and_binary_units() {
+        assert_eq!(parse_size("500KB").unwrap(), 500 << 10);
+        assert_eq!(parse_size("10MB").unwrap(), 10 << 20);
+        assert_eq!(parse_size("1GB").unwrap(), 1 << 30);
+        assert_eq!(parse_size("1MiB").unwrap(), 1 << 20);
+        assert_eq!(parse_size("42").unwrap(), 42);
+        assert_eq!(parse_size("1.5m").unwrap(), 3 << 19);
+        // A limit that skips every file is a mistake, not a scan.
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("0.1").is_err());
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("10XB").is_err());
+    }
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(10 << 20), "10.0 MiB");
+    }
+}
