@@ -385,20 +385,152 @@ fn issue8_14_a_tag_push_scans_only_what_the_default_branch_lacks() {
 }
 
 #[test]
-fn action_a_push_scans_the_commits_after_its_before() {
+fn action_a_push_to_the_default_branch_fails_on_the_commits_after_its_before() {
     let forge = forge_with_old_secrets();
-    forge.switch("feature", "main");
-    forge.commit(&[("feature.txt", "v1\n")], "v1");
-    forge.push("feature", false);
-    forge.commit(&[("feature.txt", "v2\n")], "v2");
-    let push = forge.push("feature", false);
+    forge.commit(&[("app.py", "v1\n")], "v1");
+    let push = forge.push("main", false);
     let scan = forge.scan_push(&push, &[]);
     assert_eq!(scan.code, 0, "{scan:?}");
     assert_eq!(scan.output("range"), format!("{}..HEAD", push.before));
+    assert_eq!(scan.calls, 1, "no SARIF asked for: one scan");
     forge.commit(&[("bot.env", &leak("pushed"))], "bot config");
-    let scan = forge.scan_push(&forge.push("feature", false), &[]);
+    let scan = forge.scan_push(&forge.push("main", false), &[]);
     assert_eq!(scan.code, 1, "{scan:?}");
     assert_eq!(scan.paths(), ["bot.env"]);
+}
+
+/// The results of the SARIF file the scan step wrote, as `path` of each.
+fn sarif_paths(scan: &Scan) -> Vec<String> {
+    let text = std::fs::read_to_string(scan.temp.path().join("keyhound.sarif"))
+        .unwrap_or_else(|e| panic!("no SARIF ({e}): {scan:?}"));
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn issue8_14_a_branch_keeps_failing_while_it_holds_a_key_an_earlier_push_leaked() {
+    // Review U6: the SARIF of a push came from the pushed commits only, so
+    // a later clean push uploaded an empty SARIF for the branch, which
+    // closed the alert though the key was still in the branch; and the job
+    // turned green. A branch's scope is every commit not on the default
+    // branch, for the upload and for the job's status.
+    let forge = forge_with_old_secrets();
+    forge.switch("feature", "main");
+    forge.commit(&[("bot.env", &leak("earlier"))], "bot config");
+    let sarif = [("INPUT_SARIF", "true")];
+    let scan = forge.scan_push(&forge.push("feature", false), &sarif);
+    assert_eq!(scan.code, 1, "{scan:?}");
+    forge.commit(&[("bot.env", "")], "remove the key");
+    forge.commit(&[("feature.txt", "clean\n")], "clean work");
+    let scan = forge.scan_push(&forge.push("feature", false), &sarif);
+    assert_eq!(scan.code, 1, "{scan:?}");
+    assert_eq!(scan.output("range"), "refs/remotes/origin/main..HEAD");
+    assert_eq!(scan.output("sarif-range"), "refs/remotes/origin/main..HEAD");
+    assert_eq!(scan.calls, 1, "one scope, one scan: {scan:?}");
+    assert_eq!(scan.paths(), ["bot.env"]);
+    assert_eq!(sarif_paths(&scan), ["bot.env"]);
+    assert_eq!(scan.output("sarif-upload"), "true", "{scan:?}");
+}
+
+#[test]
+fn issue8_14_a_clean_push_to_the_default_branch_uploads_its_whole_history() {
+    // Review U6: code scanning gets the state of the default branch, its
+    // whole history; the job fails only on what the push added.
+    let forge = forge_with_old_secrets();
+    forge.commit(&[("app.py", "print('hi')\n")], "app");
+    let push = forge.push("main", false);
+    let scan = forge.scan_push(&push, &[("INPUT_SARIF", "true")]);
+    assert_eq!(scan.code, 0, "{scan:?}");
+    assert_eq!(scan.output("exit-code"), "0");
+    assert_eq!(scan.output("findings"), "0");
+    assert_eq!(scan.output("range"), format!("{}..HEAD", push.before));
+    assert_eq!(scan.output("sarif-range"), "..HEAD");
+    assert_eq!(scan.calls, 2, "two scopes, two scans: {scan:?}");
+    assert_eq!(sarif_paths(&scan), ["legacy.env"]);
+    assert_eq!(scan.output("sarif-upload"), "true", "{scan:?}");
+    assert!(
+        scan.summary.contains("No secrets found"),
+        "{}",
+        scan.summary
+    );
+    assert!(
+        scan.summary.contains("1 finding(s) in the history of HEAD"),
+        "{}",
+        scan.summary
+    );
+}
+
+#[test]
+fn issue8_14_a_sarif_scan_that_cannot_complete_fails_the_job_and_uploads_nothing() {
+    // The push's own commits are read, but the history of HEAD is not in
+    // this blobless clone: the two scans' statuses both count.
+    let forge = forge_with_old_secrets();
+    git(
+        &forge.root.path().join("origin.git"),
+        &["config", "uploadpack.allowFilter", "true"],
+    );
+    forge.commit(&[("app.py", "print('hi')\n")], "app");
+    let push = forge.push("main", false);
+    let ci = tempfile::tempdir().unwrap();
+    git(
+        ci.path(),
+        &[
+            "clone",
+            "-q",
+            "--filter=blob:none",
+            &forge.origin_url(),
+            ".",
+        ],
+    );
+    let env = [
+        ("GITHUB_REF", "refs/heads/main"),
+        ("PUSH_BEFORE", push.before.as_str()),
+        ("INPUT_SARIF", "true"),
+    ];
+    let scan = run_script(ci.path(), "scan.sh", &env);
+    assert_eq!(scan.calls, 2, "{scan:?}");
+    assert_eq!(scan.output("exit-code"), "0", "the push's scan: {scan:?}");
+    assert_eq!(scan.code, 2, "{scan:?}");
+    assert_eq!(scan.output("sarif-upload"), "false", "{scan:?}");
+    assert!(
+        scan.stdout.contains("for code scanning") && scan.stdout.contains("nothing was uploaded"),
+        "{scan:?}"
+    );
+}
+
+#[test]
+fn issue8_14_exit_code_in_args_does_not_confuse_the_outputs_or_the_upload() {
+    // Review U10: with `--exit-code 0` the summary said "No secrets found"
+    // beside findings=2; with `--exit-code 3`, "could not complete", and
+    // the upload was skipped. The report says what was found.
+    for n in ["0", "3"] {
+        let forge = Forge::new();
+        forge.switch("feature", "main");
+        forge.commit(&[("a.env", &leak("a")), ("b.env", &leak("b"))], "two keys");
+        let args = format!("--exit-code {n}");
+        let env = [("INPUT_SARIF", "true"), ("INPUT_ARGS", args.as_str())];
+        let scan = forge.scan_push(&forge.push("feature", false), &env);
+        assert_eq!(scan.code.to_string(), n, "the job exits as asked: {scan:?}");
+        assert_eq!(scan.output("findings"), "2", "{scan:?}");
+        assert_eq!(scan.output("exit-code"), "1", "{scan:?}");
+        assert_eq!(scan.output("sarif-upload"), "true", "{scan:?}");
+        assert!(
+            scan.summary.contains("**2 finding(s)**"),
+            "{}",
+            scan.summary
+        );
+        assert!(!scan.summary.contains("No secrets"), "{}", scan.summary);
+    }
 }
 
 #[test]
