@@ -126,7 +126,7 @@ findings_status() {
 # 1 findings, 2 an error or an incomplete scan).
 read_report() {
   local json=$1 status=$2 line complete
-  found= result=2
+  found='' result=2
   if [ -s "$json" ] && line=$(jq -r '"\(.findings | length) \(.stats.complete)"' "$json"); then
     found=${line% *} complete=${line#* }
     if [ "$found" -gt 0 ]; then
