@@ -373,9 +373,16 @@ fn clone(source: &Repo, filter: &str) -> (tempfile::TempDir, std::path::PathBuf)
 fn follow_advice(dir: &std::path::Path, summary: &str) -> String {
     let start = summary.find("fetch them with `").expect("advice") + "fetch them with `".len();
     let fix = &summary[start..start + summary[start..].find('`').unwrap()];
+    // In the foreground: a refetch starts `git maintenance`, which would
+    // repack while keyhound reads.
     let ok = std::process::Command::new("sh")
         .args(["-c", fix])
         .current_dir(dir)
+        .env("GIT_CONFIG_COUNT", "2")
+        .env("GIT_CONFIG_KEY_0", "gc.autoDetach")
+        .env("GIT_CONFIG_VALUE_0", "false")
+        .env("GIT_CONFIG_KEY_1", "maintenance.autoDetach")
+        .env("GIT_CONFIG_VALUE_1", "false")
         .status()
         .unwrap();
     assert!(ok.success(), "{fix}");

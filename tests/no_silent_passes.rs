@@ -81,7 +81,22 @@ fn issue8_06_a_blobless_partial_clone_is_not_a_clean_pass_and_says_how_to_fetch_
         &clone,
         &["config", "--unset", "remote.origin.partialclonefilter"],
     );
-    git(&clone, &["fetch", "-q", "--refetch", "--tags", "origin"]);
+    // In the foreground: a refetch starts `git maintenance`, which would
+    // repack while keyhound reads.
+    git(
+        &clone,
+        &[
+            "-c",
+            "gc.autoDetach=false",
+            "-c",
+            "maintenance.autoDetach=false",
+            "fetch",
+            "-q",
+            "--refetch",
+            "--tags",
+            "origin",
+        ],
+    );
     let o = run(&clone, &["git", "--format", "json"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let doc = json(&o);
