@@ -1,7 +1,7 @@
 //! The GitHub Action's definition: `action.yml` parsed as YAML (the step
 //! conditions that matter), the README's workflow snippet, and the
-//! `--report` option the action's single scan relies on. The scripts the
-//! action runs are tested in tests/action.rs.
+//! `--report` option the action's scan relies on. The scripts the action
+//! runs are tested in tests/action.rs and tests/action_outputs.rs.
 
 mod common;
 
