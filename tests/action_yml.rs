@@ -1,7 +1,7 @@
 //! The GitHub Action's definition: `action.yml` parsed as YAML (the step
 //! conditions that matter), the README's workflow snippet, and the
-//! `--report` option the action's single scan relies on. The scripts the
-//! action runs are tested in tests/action.rs.
+//! `--report` option the action's scan relies on. The scripts the action
+//! runs are tested in tests/action.rs and tests/action_outputs.rs.
 
 mod common;
 
@@ -218,18 +218,46 @@ fn issue8_14_report_writes_more_formats_from_the_same_scan() {
 
 // --- README -----------------------------------------------------------------
 
-#[test]
-fn issue8_14_readme_pins_the_action_and_says_what_forks_get() {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let start = readme
-        .find("uses: keyhound/keyhound@")
-        .expect("README shows the action");
-    let block_start = readme[..start].rfind("```yaml\n").unwrap() + "```yaml\n".len();
-    let block_end = start + readme[start..].find("```").unwrap();
-    let workflow = YamlLoader::load_from_str(&readme[block_start..block_end])
-        .expect("the README's workflow parses")
+fn readme() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap()
+}
+
+/// The README's YAML block that contains `needle`, parsed, and where the
+/// block ends.
+fn yaml_block(readme: &str, needle: &str) -> (Yaml, usize) {
+    let at = readme
+        .find(needle)
+        .unwrap_or_else(|| panic!("README shows {needle}"));
+    let start = readme[..at].rfind("```yaml\n").unwrap() + "```yaml\n".len();
+    let end = at + readme[at..].find("```").unwrap();
+    let yaml = YamlLoader::load_from_str(&readme[start..end])
+        .unwrap_or_else(|e| panic!("the README's block with {needle} parses: {e}"))
         .remove(0);
+    (yaml, end)
+}
+
+/// A YAML list of strings.
+fn strings(list: &Yaml) -> Vec<&str> {
+    list.as_vec()
+        .expect("a list")
+        .iter()
+        .filter_map(Yaml::as_str)
+        .collect()
+}
+
+/// A pin that cannot move: a full commit sha, or the placeholder the
+/// README tells the reader to replace with one (no tag exists yet).
+fn pinned_to_a_commit(reference: &str) -> bool {
+    reference == "FULL-COMMIT-SHA"
+        || (reference.len() == 40 && reference.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+#[test]
+fn issue8_14_readme_pins_the_action_to_a_commit_and_says_what_forks_get() {
+    // Review U7: the snippet used `keyhound/keyhound@v0.1.0`, a tag that
+    // does not exist; the pre-commit section already pinned a full sha.
+    let readme = readme();
+    let (workflow, block_end) = yaml_block(&readme, "uses: keyhound/keyhound@");
     assert_eq!(str_of(&workflow["permissions"], "contents"), "read");
     assert_eq!(str_of(&workflow["permissions"], "security-events"), "write");
     let steps = workflow["jobs"]["keyhound"]["steps"].as_vec().unwrap();
@@ -239,14 +267,58 @@ fn issue8_14_readme_pins_the_action_and_says_what_forks_get() {
         .iter()
         .find_map(|s| str_of(s, "uses").strip_prefix("keyhound/keyhound@"))
         .unwrap();
-    let pinned = (action.starts_with('v') && action[1..].split('.').count() == 3)
-        || (action.len() == 40 && action.chars().all(|c| c.is_ascii_hexdigit()));
     assert!(
-        pinned,
-        "the action is pinned to a release tag or a commit: @{action}"
+        pinned_to_a_commit(action),
+        "the action is pinned to a full commit sha: @{action}"
     );
+    // As the pre-commit section does, with the same explanation.
+    let (hooks, _) = yaml_block(&readme, "id: keyhound");
+    let rev = str_of(&hooks["repos"][0], "rev");
+    assert!(pinned_to_a_commit(rev), "pre-commit rev: {rev}");
     let section = &readme[block_end..];
     let section = &section[..section.find("\n#").unwrap_or(section.len())];
+    assert!(section.contains("no release tag yet"), "README says why");
+    assert!(
+        section.contains("git ls-remote"),
+        "README says how to get a sha"
+    );
     assert!(section.contains("fork"), "README says what forks get");
     assert!(section.contains("exit-code") && section.contains("findings"));
+    assert!(
+        section.contains("sarif-range"),
+        "README names the SARIF scope"
+    );
+}
+
+#[test]
+fn review_u15_the_gitlab_snippet_pins_its_install_and_caches_the_binary() {
+    // Review U15: `cargo install --git …` followed the default branch and
+    // rebuilt keyhound (about three minutes) in every pipeline.
+    let readme = readme();
+    let (ci, _) = yaml_block(&readme, "CI_MERGE_REQUEST_DIFF_BASE_SHA");
+    let job = &ci["keyhound"];
+    let rev = str_of(&job["variables"], "KEYHOUND_REV");
+    assert!(pinned_to_a_commit(rev), "KEYHOUND_REV: {rev}");
+    let key = str_of(&job["cache"], "key");
+    assert!(
+        key.contains("$KEYHOUND_REV"),
+        "the cache is keyed on the rev: {key}"
+    );
+    let cached: Vec<&str> = strings(&job["cache"]["paths"]);
+    let script: Vec<&str> = strings(&job["script"]);
+    let install = script.iter().find(|l| l.contains("cargo install")).unwrap();
+    for part in ["--locked", "--rev \"$KEYHOUND_REV\"", "--root .keyhound"] {
+        assert!(install.contains(part), "{install}");
+    }
+    assert!(
+        install.starts_with("test -x .keyhound/bin/keyhound ||"),
+        "built only when the cache lacks it: {install}"
+    );
+    assert_eq!(cached, [".keyhound/"]);
+    let scan = script.iter().find(|l| l.contains(" git --range")).unwrap();
+    assert!(scan.starts_with(".keyhound/bin/keyhound "), "{scan}");
+    // The report goes to the artifact; the summary reaches the log (-o).
+    assert!(scan.contains("-o keyhound.sarif"), "{scan}");
+    let artifacts: Vec<&str> = strings(&job["artifacts"]["paths"]);
+    assert_eq!(artifacts, ["keyhound.sarif"]);
 }

@@ -59,7 +59,8 @@ fn issue8_06_a_blobless_partial_clone_is_not_a_clean_pass_and_says_how_to_fetch_
     let line = summary_line(&o);
     assert!(line.contains("not checked"), "{line}");
     assert!(line.contains("partial clone"), "{line}");
-    let fix = "git config --unset remote.origin.partialclonefilter && git fetch --refetch origin";
+    let fix =
+        "git config --unset remote.origin.partialclonefilter && git fetch --refetch --tags origin";
     assert!(line.contains(fix), "{line}");
 
     let o = run(&clone, &["git", "--format", "json"]);
@@ -80,7 +81,22 @@ fn issue8_06_a_blobless_partial_clone_is_not_a_clean_pass_and_says_how_to_fetch_
         &clone,
         &["config", "--unset", "remote.origin.partialclonefilter"],
     );
-    git(&clone, &["fetch", "-q", "--refetch", "origin"]);
+    // In the foreground: a refetch starts `git maintenance`, which would
+    // repack while keyhound reads.
+    git(
+        &clone,
+        &[
+            "-c",
+            "gc.autoDetach=false",
+            "-c",
+            "maintenance.autoDetach=false",
+            "fetch",
+            "-q",
+            "--refetch",
+            "--tags",
+            "origin",
+        ],
+    );
     let o = run(&clone, &["git", "--format", "json"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let doc = json(&o);

@@ -13,18 +13,40 @@ use super::{GitArgs, ReportArgs, ScanArgs};
 use keyhound::config::{self, CONFIG_FILE, Loaded};
 use keyhound::detectors::Engine;
 use keyhound::findings::Reveal;
-use keyhound::scan::changes::{account, ignore_from, scan_changes};
+use keyhound::scan::changes::{account, excluded, scan_changes};
 use keyhound::scan::{Counters, Mode, Output, parse_size};
 use keyhound::sources::fs::IGNORE_FILE;
+use keyhound::sources::git::exclusions::{Governing, ignore_from};
 use keyhound::sources::git::{self, range};
 
-/// The repository's config: `--config`, else `.keyhound.toml` of the work
-/// tree (or of HEAD in a bare repository).
-fn repo_config(repo: &Repository, explicit: Option<&Path>) -> Result<Loaded> {
+/// Where a Git scan reads the repository's own files (`.keyhound.toml`,
+/// `.keyhoundignore`) from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Files {
+    /// The work tree (HEAD's tree in a bare repository): ranges and audits.
+    WorkTree,
+    /// The index, what the next commit records (else the work tree, for a
+    /// local file never added): `scan --staged`, so that a commit is
+    /// checked with the ignore file and config it commits.
+    Index,
+}
+
+impl Files {
+    fn read(self, repo: &Repository, name: &str) -> Option<Vec<u8>> {
+        match self {
+            Files::WorkTree => git::repo_file(repo, name),
+            Files::Index => git::staged_file(repo, name),
+        }
+    }
+}
+
+/// The repository's config: `--config`, else `.keyhound.toml` as `files`
+/// holds it.
+fn repo_config(repo: &Repository, explicit: Option<&Path>, files: Files) -> Result<Loaded> {
     if explicit.is_some() {
         return config::discover(explicit, &git::root(repo)).context("cannot load the config");
     }
-    match git::repo_file(repo, CONFIG_FILE) {
+    match files.read(repo, CONFIG_FILE) {
         None => Ok(Loaded::default()),
         Some(bytes) => {
             let text = String::from_utf8_lossy(&bytes);
@@ -42,15 +64,22 @@ struct Setup {
     output: Output,
     ignore: Option<ignore::gitignore::Gitignore>,
     max_file_size: u64,
+    /// Which of the repository's files decide what is excluded.
+    governing: Governing,
 }
 
 impl Setup {
-    /// Scans `changes` (staged or from a range), keeping added lines.
-    fn scan(&self, changes: &[git::Change], counters: &Counters) -> keyhound::scan::Outcome {
+    /// Whether `.keyhoundignore` or a path allowlist excludes `path`.
+    fn excluded(&self, path: &str) -> bool {
+        excluded(&self.engine, self.ignore.as_ref(), path)
+    }
+
+    /// Scans `set` (staged or from a range), keeping added lines.
+    fn scan(&self, set: &git::ChangeSet, counters: &Counters) -> keyhound::scan::Outcome {
         scan_changes(
             &self.engine,
             &self.repo,
-            changes,
+            set,
             &self.output,
             self.ignore.as_ref(),
             self.max_file_size,
@@ -64,10 +93,11 @@ fn setup(
     report: &ReportArgs,
     max_file_size: &str,
     small: bool,
+    files: Files,
 ) -> Result<Setup> {
     let max_file_size = parse_size(max_file_size).context("bad --max-file-size")?;
     let repo = git::open_env(repo.map(PathBuf::as_path))?;
-    let loaded = repo_config(&repo, report.config.as_deref())?;
+    let loaded = repo_config(&repo, report.config.as_deref(), files)?;
     let rules = rules_with(&loaded)?;
     let engine = if small {
         Engine::for_small_inputs(rules)
@@ -82,21 +112,31 @@ fn setup(
         },
         suppressed: loaded.fingerprints(),
     };
-    let ignore = ignore_from(git::repo_file(&repo, IGNORE_FILE).as_deref());
+    let ignore = ignore_from(files.read(&repo, IGNORE_FILE).as_deref());
     Ok(Setup {
         repo,
         engine,
         output,
         ignore,
         max_file_size,
+        governing: Governing {
+            config: report.config.is_none(),
+        },
     })
 }
 
 /// `keyhound scan --staged`.
 pub fn staged(args: ScanArgs) -> Result<u8> {
-    let s = setup(args.repo.as_ref(), &args.report, &args.max_file_size, true)?;
-    let changes = git::staged::staged(&s.repo).context("cannot read the staged changes")?;
-    let mut outcome = s.scan(&changes, &Counters::default());
+    let s = setup(
+        args.repo.as_ref(),
+        &args.report,
+        &args.max_file_size,
+        true,
+        Files::Index,
+    )?;
+    let set = git::staged::staged(&s.repo, &|p| s.excluded(p), s.governing)
+        .context("cannot read the staged changes")?;
+    let mut outcome = s.scan(&set, &Counters::default());
     outcome.mode = Mode::Staged;
     account(&s.repo, &mut outcome);
     outcome.fail_open = args.fail_open;
@@ -112,6 +152,7 @@ pub fn git(args: GitArgs) -> Result<u8> {
         &args.report,
         &args.max_file_size,
         ranged,
+        Files::WorkTree,
     )?;
     let counters = Arc::new(Counters::default());
     let progress = Progress::start(counters.clone(), !args.report.no_progress);
@@ -121,19 +162,9 @@ pub fn git(args: GitArgs) -> Result<u8> {
         } else {
             range::since(&s.repo, spec)?
         };
-        let mut changes = Vec::new();
-        let shallow = git::shallow_commits(&s.repo);
-        let mut boundaries = 0;
-        for id in range::commits(&s.repo, &range)? {
-            boundaries += u64::from(shallow.contains(&id));
-            changes.extend(
-                range::changes(&s.repo, id, &shallow)
-                    .with_context(|| format!("cannot read commit {id}"))?,
-            );
-        }
-        let mut outcome = s.scan(&changes, &counters);
+        let set = range::read(&s.repo, &range, &|p| s.excluded(p), s.governing)?;
+        let mut outcome = s.scan(&set, &counters);
         outcome.mode = Mode::Range;
-        outcome.stats.shallow_boundaries = boundaries;
         outcome.stats.duration_ms = started.elapsed().as_millis() as u64;
         outcome
     } else {

@@ -101,7 +101,10 @@ pub fn history_note(f: &Finding, commit_named: bool) -> String {
         _ if intro.line != f.line => format!("; at line {} when {commit} added it", intro.line),
         _ => String::new(),
     };
-    let live = f.live_in.as_deref().unwrap_or_default();
+    // Range findings carry `introduced` but no refs: nothing to say.
+    let Some(live) = f.live_in.as_deref() else {
+        return s;
+    };
     if live.is_empty() && f.at_head != Some(true) {
         s.push_str("; in no branch, tag or stash, only in history");
     } else if !live.is_empty() {
@@ -146,12 +149,18 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
         r["properties"]["shallow_boundary"] = json!(b);
     }
     if f.introduced.is_some() {
-        let props = &mut r["properties"];
-        props["at_head"] = json!(f.at_head);
-        props["live_in"] = json!(f.live_in);
-        props["commits"] = json!(f.commits);
-        props["introduced"] = json!(f.introduced);
-        props["lines_at"] = json!(f.lines_at);
+        // Range findings have no `at_head`, `live_in` or `commits`.
+        for (key, value) in [
+            ("at_head", json!(f.at_head)),
+            ("live_in", json!(f.live_in)),
+            ("commits", json!(f.commits)),
+            ("introduced", json!(f.introduced)),
+            ("lines_at", json!(f.lines_at)),
+        ] {
+            if !value.is_null() {
+                r["properties"][key] = value;
+            }
+        }
     }
     r
 }

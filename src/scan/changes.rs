@@ -6,26 +6,15 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use git2::Repository;
-use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use ignore::gitignore::Gitignore;
 
 use crate::detectors::{Engine, PathForms, Scratch};
 use crate::scan::{self, Counters, Gap, Mode, Outcome, Output, Stats, Unchecked};
-use crate::sources::git::{self, Change};
+use crate::sources::git::{self, ChangeSet, Unread};
 use crate::sources::{Blob, classify, is_binary};
 
-/// `.keyhoundignore` as read from the repository (gitignore syntax, paths
-/// relative to the repository root).
-pub fn ignore_from(text: Option<&[u8]>) -> Option<Gitignore> {
-    let text = String::from_utf8_lossy(text?);
-    let mut b = GitignoreBuilder::new("");
-    for line in text.lines() {
-        let _ = b.add_line(None, line);
-    }
-    b.build().ok()
-}
-
 /// Whether `.keyhoundignore` or a global path allowlist excludes `path`.
-fn excluded(engine: &Engine, ignore: Option<&Gitignore>, path: &str) -> bool {
+pub fn excluded(engine: &Engine, ignore: Option<&Gitignore>, path: &str) -> bool {
     ignore.is_some_and(|g| g.matched_path_or_any_parents(path, false).is_ignore())
         || engine.path_allowed(PathForms {
             display: path,
@@ -33,11 +22,34 @@ fn excluded(engine: &Engine, ignore: Option<&Gitignore>, path: &str) -> bool {
         })
 }
 
-/// Scans `changes`, keeping findings on added lines, with provenance.
+/// Counts and notes what a Git source could not read: the scan is
+/// incomplete.
+fn not_read(u: &Unread, stats: &mut Stats, notes: &mut Vec<String>) {
+    let what = u.what();
+    if u.missing {
+        stats.missing_objects += 1;
+        notes.push(format!(
+            "{what}: not checked, an object is missing: {}",
+            u.message
+        ));
+        stats.missing_paths.push(what);
+    } else {
+        stats.errors += 1;
+        notes.push(format!(
+            "{what}: not checked, cannot read it: {}",
+            u.message
+        ));
+    }
+}
+
+/// Scans the changes of `set`, keeping findings on added lines, with
+/// provenance; what the source could not read makes the scan incomplete.
+/// A range's findings ([`ChangeSet::head`]) are then one per secret and
+/// path, at the lines of the range's head ([`scan::range::at_head`]).
 pub fn scan_changes(
     engine: &Engine,
     repo: &Repository,
-    changes: &[Change],
+    set: &ChangeSet,
     output: &Output,
     ignore: Option<&Gitignore>,
     max_file_size: u64,
@@ -48,37 +60,26 @@ pub fn scan_changes(
     let mut notes = Vec::new();
     let mut findings = Vec::new();
     let mut scratch = Scratch::default();
-    for change in changes {
-        if excluded(engine, ignore, &change.path) {
-            continue;
-        }
-        // Content moved out of an excluded path is new to the scanned one:
-        // every line of it counts as added.
-        let moved_in = change
-            .renamed_from
-            .as_deref()
-            .is_some_and(|from| excluded(engine, ignore, from));
-        if change.added.is_empty() && !moved_in {
+    for u in &set.unread {
+        not_read(u, &mut stats, &mut notes);
+    }
+    for change in &set.changes {
+        if change.added.is_empty() || excluded(engine, ignore, &change.path) {
             continue;
         }
         let blob = match repo.find_blob(change.blob) {
             Ok(b) => b,
             // Not in the store (a partial clone, a blob never written):
             // noted, and the scan is incomplete.
-            Err(e) if e.code() == git2::ErrorCode::NotFound => {
-                stats.missing_objects += 1;
-                stats.missing_paths.push(change.path.clone());
-                notes.push(format!("{}: blob {} is missing", change.path, change.blob));
-                continue;
-            }
             Err(e) => {
-                stats.errors += 1;
-                notes.push(format!(
-                    "{}: cannot read blob {}: {}",
-                    change.path,
-                    change.blob,
-                    e.message()
-                ));
+                let commit = change
+                    .provenance
+                    .as_ref()
+                    .map(|p| p.commit.as_str())
+                    .or(change.shallow_boundary.as_deref())
+                    .and_then(|c| git2::Oid::from_str(c).ok());
+                let u = Unread::of(Some(change.path.clone()), commit, &e);
+                not_read(&u, &mut stats, &mut notes);
                 continue;
             }
         };
@@ -107,7 +108,7 @@ pub fn scan_changes(
         findings.extend(
             found
                 .into_iter()
-                .filter(|f| moved_in || change.added.touches(f.line, f.end_line))
+                .filter(|f| change.added.touches(f.line, f.end_line))
                 .map(|mut f| {
                     f.provenance = change.provenance.clone();
                     f.shallow_boundary = change.shallow_boundary.clone();
@@ -115,6 +116,10 @@ pub fn scan_changes(
                 }),
         );
     }
+    if let Some(head) = set.head {
+        findings = scan::range::at_head(engine, repo, head, findings, output, &mut scratch);
+    }
+    stats.shallow_boundaries = set.shallow_boundaries;
     scan::finish(findings, stats, notes, engine, output, started)
 }
 
@@ -137,16 +142,28 @@ pub fn account(repo: &Repository, outcome: &mut Outcome) {
                 "stage it again (`git add`), or commit with --no-verify knowing it was not checked"
                     .to_string(),
             ),
-            (_, Some(remote)) => (
-                format!("{n} object{s} missing from this partial clone (cloned with --filter)"),
-                format!(
-                    "fetch them with `git config --unset remote.{remote}.partialclonefilter && git fetch --refetch {remote}`, or clone again without --filter"
-                ),
-            ),
-            (_, None) => (
-                format!("{n} object{s} missing from the object store (a damaged clone?)"),
-                "`git fsck` lists them; fetch them again, or clone again".to_string(),
-            ),
+            (_, remote) => {
+                let subject = match outcome.mode {
+                    Mode::Range if !stats.missing_paths.is_empty() => format!(
+                        "{n} of the range's commits and files ({}): objects they need are",
+                        named(&stats.missing_paths)
+                    ),
+                    _ => format!("{n} object{s}"),
+                };
+                match remote {
+                    Some(remote) => (
+                        format!("{subject} missing from this partial clone (cloned with --filter)"),
+                        // `--tags`: a plain fetch leaves what only tags reach.
+                        format!(
+                            "fetch them with `git config --unset remote.{remote}.partialclonefilter && git fetch --refetch --tags {remote}`, or clone again without --filter"
+                        ),
+                    ),
+                    None => (
+                        format!("{subject} missing from the object store (a damaged clone?)"),
+                        "`git fsck` lists them; fetch them again, or clone again".to_string(),
+                    ),
+                }
+            }
         };
         stats.not_checked(Unchecked {
             reason: Gap::MissingObjects,

@@ -4,12 +4,14 @@
 //!
 //! - `paths`: files and directories (`keyhound scan`), large text files
 //!   read in windows by `stream`;
-//! - `changes`: what Git changes add (`scan --staged`, `git --range`);
+//! - `changes`: what Git changes add (`scan --staged`, `git --range`), a
+//!   range's findings settled on its head's lines by `range`;
 //! - `history`: every blob of every ref (`keyhound git`).
 
 pub mod changes;
 pub mod history;
 pub mod paths;
+pub mod range;
 pub mod stats;
 pub mod stream;
 

@@ -102,4 +102,5 @@ pub fn write(root: &Path, path: &str, content: &[u8]) {
 pub fn binance_key(seed: &str) -> String {
     Fake::from_str_seed(seed).alnum(64)
 }
+pub mod action;
 pub mod git;

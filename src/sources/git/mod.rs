@@ -3,14 +3,19 @@
 //!
 //! - `staged`: what the next commit would contain (the index against HEAD);
 //! - `range`: the commits of a range, each against its parents;
+//! - `exclusions`: the paths `.keyhoundignore` and `.keyhound.toml` exclude
+//!   as a tree or the index holds them, and the files a change to them
+//!   brings into the scan;
 //! - `history` (read with gitoxide): every blob of every commit, from the
 //!   `tips` of the repository; `paths` then resolves the paths that hold
 //!   secrets in every commit.
 //!
-//! Both yield [`Change`]s: a blob's content, the lines the change adds, and
-//! where the change comes from.
+//! `staged` and `range` yield a [`ChangeSet`]: [`Change`]s (a blob, the
+//! lines the change adds, where the change comes from) and what could not
+//! be read.
 
 pub mod dates;
+pub mod exclusions;
 pub mod history;
 pub mod listings;
 pub mod pages;
@@ -89,6 +94,70 @@ pub struct Change {
     /// commit before it, which the clone does not have, so `provenance` is
     /// `None`.
     pub shallow_boundary: Option<String>,
+}
+
+/// Something a Git source could not read, so the scan did not check it: a
+/// commit (its tree, or a parent's), or a file whose blob was needed to
+/// tell which lines a change adds.
+#[derive(Debug, Clone)]
+pub struct Unread {
+    /// The file's path (`/`-separated, from the repository root), or `None`
+    /// when a whole commit could not be read.
+    pub path: Option<String>,
+    /// The commit, or `None` for the staged changes.
+    pub commit: Option<Oid>,
+    /// The object is absent from the object store (a partial clone, a
+    /// damaged one, a staged blob never written), rather than unreadable.
+    pub missing: bool,
+    /// libgit2's message.
+    pub message: String,
+}
+
+impl Unread {
+    /// A commit (or a file of it) that libgit2 failed on with `e`.
+    pub fn of(path: Option<String>, commit: Option<Oid>, e: &git2::Error) -> Unread {
+        Unread {
+            path,
+            commit,
+            missing: e.code() == git2::ErrorCode::NotFound,
+            message: e.message().to_string(),
+        }
+    }
+
+    /// What was not checked, for people: `bot.env in commit 1a2b3c4d5e6f`,
+    /// `commit 1a2b3c4d5e6f`, `bot.env`.
+    pub fn what(&self) -> String {
+        let short = |c: &Oid| c.to_string()[..12].to_string();
+        match (&self.path, &self.commit) {
+            (Some(p), Some(c)) => format!("{p} in commit {}", short(c)),
+            (Some(p), None) => p.clone(),
+            (None, Some(c)) => format!("commit {}", short(c)),
+            (None, None) => "the changes".to_string(),
+        }
+    }
+}
+
+/// What a Git source read: the changes to scan, and what it could not read.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeSet {
+    pub changes: Vec<Change>,
+    pub unread: Vec<Unread>,
+    /// A range's head commit: reports point at the lines of its files
+    /// (`None` for the staged changes, whose lines are the index's).
+    pub head: Option<Oid>,
+    /// Commits of a range at a shallow clone's boundary.
+    pub shallow_boundaries: u64,
+}
+
+/// Marks content moved out of an excluded path (`.keyhoundignore`, a path
+/// allowlist) as new: a rename from a path `excluded` holds counts every
+/// line of its file as added, for the scanned path never had it.
+pub fn moved_in(changes: &mut [Change], excluded: &dyn Fn(&str) -> bool) {
+    for c in changes {
+        if c.renamed_from.as_deref().is_some_and(excluded) {
+            c.added = AddedLines::all();
+        }
+    }
 }
 
 /// Opens the repository at (or above) `path`.
@@ -227,6 +296,18 @@ pub fn repo_file(repo: &Repository, name: &str) -> Option<Vec<u8>> {
     let entry = tree.get_path(Path::new(name)).ok()?;
     let blob = repo.find_blob(entry.id()).ok()?;
     Some(blob.content().to_vec())
+}
+
+/// A file of the repository's own as the next commit would hold it: the
+/// index's version when the index has the file (what `git commit` records),
+/// else the work tree's (a local file never added), else, in a bare
+/// repository, HEAD's.
+pub fn staged_file(repo: &Repository, name: &str) -> Option<Vec<u8>> {
+    let staged = repo.index().ok().and_then(|index| {
+        let entry = index.get_path(Path::new(name), 0)?;
+        repo.find_blob(entry.id).ok().map(|b| b.content().to_vec())
+    });
+    staged.or_else(|| repo_file(repo, name))
 }
 
 /// Whether a diff delta is worth scanning: added, modified, renamed, copied
