@@ -10,7 +10,7 @@ use git2::Repository;
 use super::output::{emit, rules_with};
 use super::progress::Progress;
 use super::{GitArgs, ReportArgs, ScanArgs};
-use keyhound::config::{self, CONFIG_FILE, Loaded};
+use keyhound::config::{self, CONFIG_FILE, InUse, Loaded};
 use keyhound::detectors::Engine;
 use keyhound::findings::Reveal;
 use keyhound::scan::changes::{account, ignore_from, scan_changes};
@@ -42,6 +42,8 @@ struct Setup {
     output: Output,
     ignore: Option<ignore::gitignore::Gitignore>,
     max_file_size: u64,
+    /// The config file in use, for reports.
+    config: Option<InUse>,
 }
 
 impl Setup {
@@ -89,6 +91,7 @@ fn setup(
         output,
         ignore,
         max_file_size,
+        config: loaded.in_use,
     })
 }
 
@@ -100,6 +103,7 @@ pub fn staged(args: ScanArgs) -> Result<u8> {
     outcome.mode = Mode::Staged;
     account(&s.repo, &mut outcome);
     outcome.fail_open = args.fail_open;
+    outcome.config = s.config.clone();
     emit(&args.report, &outcome, s.engine.rules())
 }
 
@@ -149,5 +153,6 @@ pub fn git(args: GitArgs) -> Result<u8> {
     progress.finish();
     let mut outcome = outcome;
     account(&s.repo, &mut outcome);
+    outcome.config = s.config.clone();
     emit(&args.report, &outcome, s.engine.rules())
 }
