@@ -61,15 +61,47 @@ pub struct Config {
     pub rules: Vec<RuleSpec>,
 }
 
-/// A loaded config and where it came from.
+/// A loaded config and where it came from. The file is scanned like any
+/// other: a key pasted into it is found, in every mode and every version
+/// of it in history. What a config holds by design is not secret-shaped:
+/// fingerprints are hashes named `fingerprints`, rule examples are
+/// templates (`{{alnum:32}}`), allowlisted values are allowed everywhere.
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub path: Option<PathBuf>,
     pub config: Config,
-    /// How the config file itself is named in a scan (as given, and relative
-    /// to the scan root): it is not scanned, since its examples and
-    /// allowlisted values look like secrets by design.
-    pub self_paths: Vec<String>,
+    /// What reports say about it; `None` when there is no config.
+    pub in_use: Option<InUse>,
+}
+
+/// The config file in use, as reports name it: the blocked pre-commit
+/// check prints the lines that accept its findings, and the summary line
+/// counts what its fingerprints accepted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InUse {
+    /// The file as the user knows it: `.keyhound.toml`, or `--config`'s path.
+    pub name: String,
+    /// Whether it has an `allowlist` table already (a second `[allowlist]`
+    /// header would be invalid TOML).
+    pub allowlist_table: bool,
+    /// Whether that table has a `fingerprints` list already.
+    pub fingerprints_list: bool,
+}
+
+impl InUse {
+    /// How the file `name`, whose text is `text` (valid TOML), is described.
+    fn of(name: &str, text: &str) -> InUse {
+        let table: Option<toml::Table> = text.parse().ok();
+        let allowlist = table
+            .as_ref()
+            .and_then(|t| t.get("allowlist"))
+            .and_then(toml::Value::as_table);
+        InUse {
+            name: name.to_string(),
+            allowlist_table: allowlist.is_some(),
+            fingerprints_list: allowlist.is_some_and(|a| a.contains_key("fingerprints")),
+        }
+    }
 }
 
 impl Loaded {
@@ -83,13 +115,13 @@ pub fn parse(origin: &str, text: &str) -> Result<Config> {
     toml::from_str(text).map_err(|e| Error::from_toml(origin, text, &e))
 }
 
-/// A config read from a repository (`origin` names it in errors); the file
-/// itself, at `self_path`, is not scanned.
-pub fn from_text(origin: &str, text: &str, self_path: &str) -> Result<Loaded> {
+/// A config read from a repository (`origin` names it in errors, `name`
+/// in reports).
+pub fn from_text(origin: &str, text: &str, name: &str) -> Result<Loaded> {
     Ok(Loaded {
         path: Some(PathBuf::from(origin)),
         config: parse(origin, text)?,
-        self_paths: vec![self_path.to_string()],
+        in_use: Some(InUse::of(name, text)),
     })
 }
 
@@ -99,11 +131,12 @@ pub fn load(path: &Path) -> Result<Loaded> {
         path: path.to_path_buf(),
         error: source,
     })?;
-    let config = parse(&crate::sources::display_path(path), &text)?;
+    let name = crate::sources::display_path(path);
+    let config = parse(&name, &text)?;
     Ok(Loaded {
         path: Some(path.to_path_buf()),
         config,
-        self_paths: vec![crate::sources::display_path(path)],
+        in_use: Some(InUse::of(&name, &text)),
     })
 }
 
@@ -136,21 +169,12 @@ pub fn discover(explicit: Option<&Path>, root: &Path) -> Result<Loaded> {
             None => return Ok(Loaded::default()),
         },
     };
-    let mut loaded = load(path)?;
-    // However the file was named (`--config $PWD/.keyhound.toml`), it is
-    // also named as the walk of the scan root shows it.
-    if let (Ok(file), Ok(top)) = (path.canonicalize(), root.canonicalize())
-        && let Ok(below) = file.strip_prefix(&top)
-    {
-        let below = crate::sources::display_path(&root.join(below));
-        if !loaded.self_paths.contains(&below) {
-            loaded.self_paths.push(below);
-        }
-    }
-    Ok(loaded)
+    load(path)
 }
 
-/// Applies a config to the rule set: extra rules, disabled rules, allowlist.
+/// Applies a config to the rule set: extra rules (ranked above the
+/// built-in generic rules, so that they name what they were written for),
+/// disabled rules, allowlist.
 pub fn apply(rules: &mut RuleSet, loaded: &Loaded) -> Result<()> {
     let origin = loaded
         .path
@@ -159,19 +183,14 @@ pub fn apply(rules: &mut RuleSet, loaded: &Loaded) -> Result<()> {
     let c = &loaded.config;
     rules.disable(&c.disabled_rules, &origin)?;
     for spec in &c.rules {
-        rules.add_rule(spec.clone(), &origin, true)?;
+        rules.add_user_rule(spec.clone(), &origin)?;
     }
     let a = &c.allowlist;
     check_allowlist(a, &origin)?;
-    let own: Vec<String> = loaded
-        .self_paths
-        .iter()
-        .map(|p| globset::escape(p))
-        .collect();
     let extra = AllowlistSpec {
         regexes: a.regexes.clone(),
         stopwords: a.stopwords.clone(),
-        paths: a.paths.iter().cloned().chain(own).collect(),
+        paths: a.paths.clone(),
         names: a.names.clone(),
         prefixes: Vec::new(),
         secrets: a.secrets.clone(),
@@ -241,7 +260,7 @@ mod tests {
             let loaded = Loaded {
                 path: Some(PathBuf::from("k.toml")),
                 config: parse("k.toml", cfg).unwrap(),
-                self_paths: Vec::new(),
+                in_use: None,
             };
             let mut rules = RuleSet::builtin().unwrap();
             let err = apply(&mut rules, &loaded).unwrap_err().to_string();

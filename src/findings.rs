@@ -2,10 +2,14 @@
 //! a redacted secret and a stable fingerprint. The raw secret never leaves
 //! this module unless the user asked for it with `--show-secrets`.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::detectors::Match;
+use crate::detectors::checks::{entropy, is_wordy, looks_like_identifier};
+pub use crate::pairs::{mark_pairs, note_silenced};
 use crate::rules::{Rule, Severity};
 
 /// Where in git a finding comes from (git scans only).
@@ -108,11 +112,11 @@ pub struct Finding {
     /// (`scan sub` names `sub/x` by its path from the top of the work tree).
     #[serde(skip)]
     pub fingerprint_path: Option<String>,
-    /// Fingerprints the same secret had under less specific rules before it
-    /// was relabelled to its most specific rule: accepting any of them
-    /// accepts the finding.
+    /// The tags of credentials in the same file that a `keyhound:allow`
+    /// silenced: not reported, but the other half of a pair all the same
+    /// (see [`mark_pairs`]).
     #[serde(skip)]
-    pub aliases: Vec<String>,
+    pub silenced_halves: Vec<Vec<String>>,
     /// SHA-256 of the secret, to group a secret's occurrences.
     #[serde(skip)]
     pub secret_digest: [u8; 32],
@@ -297,8 +301,69 @@ fn shown(data: &[u8], m: &Match, reveal: Reveal) -> String {
     }
 }
 
+/// Snippet context masks what looks like a secret though no rule reported
+/// it (the other half of a pair a rule missed, a token of an unknown
+/// service): runs of at least this many characters of `A-Z a-z 0-9 + / _ -`
+/// (with trailing `=` padding)...
+const TOKEN_MIN: usize = 16;
+/// ...whose Shannon entropy, in bits per character, is at least the
+/// generic rule's `min-entropy` (rules/generic.toml), unless they read as
+/// words or an identifier as that rule says (`BINANCE_API_SECRET`,
+/// `docs/binance_setup`).
+const TOKEN_ENTROPY: f64 = 3.5;
+
+fn token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'_' | b'-')
+}
+
+/// `text` with every secret-shaped token in it redacted as secrets are.
+fn mask_tokens(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    let (mut last, mut i) = (0, 0);
+    while i < bytes.len() {
+        if !token_byte(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && token_byte(bytes[i]) {
+            i += 1;
+        }
+        while i < bytes.len() && bytes[i] == b'=' {
+            i += 1;
+        }
+        let run = &bytes[start..i];
+        if run.len() >= TOKEN_MIN
+            && entropy(run) >= TOKEN_ENTROPY
+            && !is_wordy(run)
+            && !looks_like_identifier(run)
+        {
+            out.push_str(&text[last..start]);
+            out.push_str(&redact(&text[start..i]));
+            last = i;
+        }
+    }
+    if last == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[last..]);
+    Cow::Owned(out)
+}
+
+/// Text around secrets in a snippet: secret-shaped tokens masked unless
+/// secrets are shown.
+fn context(bytes: &[u8], reveal: Reveal) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    match reveal {
+        Reveal::Redacted => mask_tokens(&text).into_owned(),
+        Reveal::Shown => text.into_owned(),
+    }
+}
+
 /// `data[from..to]` as text, with every secret in it masked: a line can hold
-/// more than one (`Client("key", "secret")`).
+/// more than one (`Client("key", "secret")`), and what looks like a secret
+/// no rule reported is masked too (see [`TOKEN_MIN`]).
 fn masked(data: &[u8], from: usize, to: usize, matches: &[Match], reveal: Reveal) -> String {
     let mut out = String::new();
     let mut at = from;
@@ -309,13 +374,13 @@ fn masked(data: &[u8], from: usize, to: usize, matches: &[Match], reveal: Reveal
             continue;
         }
         if m.start > at {
-            out.push_str(&String::from_utf8_lossy(&data[at..m.start]));
+            out.push_str(&context(&data[at..m.start], reveal));
         }
         out.push_str(&shown(data, m, reveal));
         at = at.max(m.end);
     }
     if at < to {
-        out.push_str(&String::from_utf8_lossy(&data[at..to]));
+        out.push_str(&context(&data[at..to], reveal));
     }
     out
 }
@@ -329,10 +394,13 @@ fn char_boundary(data: &[u8], mut at: usize, limit: usize) -> usize {
 }
 
 /// Builds findings for the matches of one blob (sorted by position, their
-/// secrets disjoint), and marks key/secret pairs.
+/// secrets disjoint), and marks key/secret pairs, counting the halves that
+/// `keyhound:allow` silenced (`silenced`, from
+/// [`crate::detectors::Scratch::silenced`]).
 pub fn from_matches(
     data: &[u8],
     matches: &[Match],
+    silenced: &[Match],
     rules: &[Rule],
     path: &str,
     reveal: Reveal,
@@ -346,6 +414,7 @@ pub fn from_matches(
         path,
         reveal,
     );
+    note_silenced(&mut out, silenced, rules);
     mark_pairs(&mut out);
     out
 }
@@ -353,7 +422,9 @@ pub fn from_matches(
 /// Builds findings for the matches of `data`, a window of a larger text
 /// that starts at `origin`, whose secrets start in `keep` (offsets in
 /// `data`); the others only mask their secrets in snippets. Pairs are not
-/// marked: [`mark_pairs`] runs over the whole text's findings.
+/// marked: [`mark_pairs`] runs over the whole text's findings. The snippet
+/// of a binary file (a NUL byte early on) is the secret alone: what sits
+/// next to it in a `.pyc` or a database may be the other half of the pair.
 pub fn from_window(
     data: &[u8],
     matches: &[Match],
@@ -364,6 +435,7 @@ pub fn from_window(
     reveal: Reveal,
 ) -> Vec<Finding> {
     let mut lines = LineCounter::new(data, origin);
+    let binary = crate::sources::is_binary(data);
     let mut out: Vec<Finding> = Vec::with_capacity(matches.len());
     for m in matches.iter().filter(|m| keep.contains(&m.start)) {
         let rule = &rules[m.rule as usize];
@@ -390,12 +462,16 @@ pub fn from_window(
         let window_end = data.len().min(after_start + 4 * SNIPPET_AFTER);
         let line_end = memchr::memchr(b'\n', &data[after_start..window_end])
             .map_or(window_end, |j| after_start + j);
-        let before = clip_start(
-            &masked(data, from, m.start, matches, reveal),
-            SNIPPET_BEFORE,
-        );
+        let before = if binary {
+            String::new()
+        } else {
+            clip_start(
+                &masked(data, from, m.start, matches, reveal),
+                SNIPPET_BEFORE,
+            )
+        };
         // A secret that spans lines fills the rest of its first line.
-        let after = if newlines == 0 {
+        let after = if newlines == 0 && !binary {
             clip_end(
                 &masked(data, after_start, line_end, matches, reveal),
                 SNIPPET_AFTER,
@@ -440,82 +516,12 @@ pub fn from_window(
             introduced: None,
             lines_at: None,
             fingerprint_path: None,
-            aliases: Vec::new(),
+            silenced_halves: Vec::new(),
             snippet,
             snippet_span,
         });
     }
     out
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Key,
-    Secret,
-    PrivateKey,
-}
-
-const ROLE_TAGS: &[&str] = &[
-    "api-key",
-    "secret-key",
-    "private-key",
-    "exchange",
-    "credential",
-];
-
-fn role(f: &Finding) -> Option<Role> {
-    let has = |t: &str| f.tags.iter().any(|x| x == t);
-    if has("api-key") {
-        Some(Role::Key)
-    } else if has("secret-key") {
-        Some(Role::Secret)
-    } else if has("private-key") {
-        Some(Role::PrivateKey)
-    } else {
-        None
-    }
-}
-
-/// The service a credential belongs to: its first tag that is not a role.
-fn venue(f: &Finding) -> Option<&str> {
-    f.tags
-        .iter()
-        .map(String::as_str)
-        .find(|t| !ROLE_TAGS.contains(t))
-}
-
-/// Marks credentials whose other half sits in the same blob: an API key
-/// with its secret key (same service), or an exchange API key with a
-/// private key (Binance's Ed25519 and RSA keys, Coinbase's EC keys).
-pub fn mark_pairs(findings: &mut [Finding]) {
-    use std::collections::HashSet;
-    let is_exchange = |f: &Finding| f.tags.iter().any(|t| t == "exchange");
-    let mut keys: HashSet<Option<String>> = HashSet::new();
-    let mut secrets: HashSet<Option<String>> = HashSet::new();
-    let (mut private, mut exchange_key) = (false, false);
-    for f in findings.iter() {
-        let v = venue(f).map(str::to_string);
-        match role(f) {
-            Some(Role::Key) => {
-                exchange_key |= is_exchange(f);
-                keys.insert(v);
-            }
-            Some(Role::Secret) => {
-                secrets.insert(v);
-            }
-            Some(Role::PrivateKey) => private = true,
-            None => {}
-        }
-    }
-    for f in findings.iter_mut() {
-        let v = venue(f).map(str::to_string);
-        f.paired = match role(f) {
-            Some(Role::Key) => Some(secrets.contains(&v) || (is_exchange(f) && private)),
-            Some(Role::Secret) => Some(keys.contains(&v)),
-            Some(Role::PrivateKey) => Some(exchange_key),
-            None => None,
-        };
-    }
 }
 
 #[cfg(test)]
@@ -576,6 +582,39 @@ mod tests {
             String::from_utf8_lossy(b"\x80\x80\x80 t").chars().count(),
             5
         );
+    }
+
+    #[test]
+    fn secret_shaped_tokens_are_masked_names_and_words_are_not() {
+        let token = crate::rules::examples::Fake::new(7).alnum(40);
+        let line =
+            format!("client = Client(BINANCE_API_KEY, backup={token}) # see docs/binance_setup.md");
+        let shown = mask_tokens(&line);
+        assert_eq!(
+            shown,
+            format!(
+                "client = Client(BINANCE_API_KEY, backup={}…) # see docs/binance_setup.md",
+                &token[..4]
+            )
+        );
+        // Base64 with its padding, as one token.
+        let b64 = format!("{}==", &token[..30]);
+        assert_eq!(
+            mask_tokens(&format!("x {b64} y")),
+            format!("x {}… y", &token[..4])
+        );
+        // The threshold is the generic rule's.
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let generic = rules.get("generic-secret").unwrap();
+        assert_eq!(generic.spec.min_entropy, Some(TOKEN_ENTROPY));
+        // Short or flat runs stay.
+        for plain in [
+            "0123456789abcdef",
+            "aaaaaaaaaaaaaaaaaaaaaaaa",
+            "pkcs8_priv_key_info_st",
+        ] {
+            assert_eq!(mask_tokens(plain), plain);
+        }
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! Data flows one way: a **source** yields blobs (`sources`), the
 //! **prefilter** picks the rules worth running on each (`prefilter`), the
 //! **detectors** confirm matches (`detectors`), matches become **findings**
-//! (`findings`), and **reports** print them (`reports`). `rules` holds the
+//! (`findings`; `pairs` marks the two halves of a credential), and
+//! **reports** print them (`reports`). `rules` holds the
 //! TOML rule pack, `config` the user's `.keyhound.toml`, `scan` the drivers
 //! (directories, Git changes, Git history) and what a scan checked and could
 //! not (`scan::stats`).
@@ -14,6 +15,7 @@ pub mod detectors;
 pub mod error;
 pub mod findings;
 pub mod hooks;
+pub mod pairs;
 pub mod prefilter;
 pub mod relabel;
 pub mod reports;

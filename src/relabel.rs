@@ -54,8 +54,7 @@ impl<'a> Specificity<'a> {
 
     /// Labels `f` with the rule of priority `rank` when that rule is more
     /// specific than its own: rule id, description, severity, tags (a
-    /// `base64` tag is kept) and fingerprint; the old fingerprint becomes an
-    /// alias. Returns whether it changed.
+    /// `base64` tag is kept) and fingerprint. Returns whether it changed.
     pub fn relabel(&self, f: &mut Finding, rank: usize) -> bool {
         let Some(rule) = self.rules.get(rank) else {
             return false;
@@ -66,8 +65,7 @@ impl<'a> Specificity<'a> {
         let spec = &rule.spec;
         let base64 = f.tags.iter().any(|t| t == "base64");
         let path = f.fingerprint_path.as_deref().unwrap_or(&f.path);
-        let new = fingerprint(&spec.id, path, &f.secret_digest);
-        f.aliases.push(std::mem::replace(&mut f.fingerprint, new));
+        f.fingerprint = fingerprint(&spec.id, path, &f.secret_digest);
         f.rule_id = spec.id.clone();
         f.description = spec.description.clone();
         f.severity = spec.severity;
@@ -118,9 +116,22 @@ fn file_of(f: &Finding) -> (String, Option<String>) {
     )
 }
 
-/// Whether the user accepted `f`: its fingerprint, or one it had under a
-/// less specific rule.
-pub fn accepted(f: &Finding, suppressed: &HashSet<String>) -> bool {
-    !suppressed.is_empty()
-        && (suppressed.contains(&f.fingerprint) || f.aliases.iter().any(|a| suppressed.contains(a)))
+/// Whether the user accepted `f`: `suppressed` holds the fingerprint of
+/// its secret at its path under any rule of `rules`. Which rule labels a
+/// secret depends on what else the scan saw (the most specific rule that
+/// matched it anywhere: a full scan may call `binance-secret-key` what a
+/// pre-commit scan of one file calls `generic-secret`), so a fingerprint
+/// accepted in one mode must hold in every mode.
+pub fn accepted(f: &Finding, suppressed: &HashSet<String>, rules: &RuleSet) -> bool {
+    if suppressed.is_empty() {
+        return false;
+    }
+    if suppressed.contains(&f.fingerprint) {
+        return true;
+    }
+    let path = f.fingerprint_path.as_deref().unwrap_or(&f.path);
+    rules
+        .rules
+        .iter()
+        .any(|r| suppressed.contains(&fingerprint(&r.spec.id, path, &f.secret_digest)))
 }

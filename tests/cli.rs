@@ -393,3 +393,59 @@ fn issue8_15_notes_and_errors_name_paths_as_findings_do() {
         stderr(&o)
     );
 }
+
+#[test]
+fn review_r12_utf16_text_is_decoded_and_scanned_as_text() {
+    // Broke: a UTF-16 `.env` (a byte order mark, or none as PowerShell's
+    // `Out-File` writes ASCII) has a NUL beside each character: it was
+    // scanned as binary bytes, where no token is contiguous, and nothing
+    // was found. Lines and columns count characters.
+    let (key, secret) = (binance_key("r12-key"), binance_key("r12-secret"));
+    let text =
+        format!("# binance bot 😀\r\nBINANCE_API_SECRET={secret}\r\n😀 BINANCE_API_KEY={key}\r\n");
+    let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let ascii = text.replace("😀", ":)");
+    let bare: Vec<u8> = ascii.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let dir = tree(&[]);
+    write(dir.path(), "le.env", &[&[0xFF, 0xFE][..], &le].concat());
+    write(dir.path(), "be.env", &[&[0xFE, 0xFF][..], &be].concat());
+    write(dir.path(), "bare.env", &bare);
+    let (status, doc) = scan_json(dir.path(), &[]);
+    assert_eq!(status, 1, "{doc:#}");
+    let at: Vec<(String, u64, u64, String)> = findings(&doc)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["rule_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut expected = Vec::new();
+    for (path, emoji_width) in [("bare.env", 2), ("be.env", 1), ("le.env", 1)] {
+        expected.push((path.to_string(), 2, 20, "binance-secret-key".to_string()));
+        expected.push((
+            path.to_string(),
+            3,
+            18 + emoji_width,
+            "binance-api-key".to_string(),
+        ));
+    }
+    assert_eq!(at, expected);
+    assert_eq!(findings(&doc)[0]["paired"], true);
+    // In Git too.
+    let mut repo = common::git::Repo::new();
+    let content = [&[0xFF, 0xFE][..], &le].concat();
+    repo.write("le.env", &content);
+    repo.stage("le.env");
+    let (status, doc) = scan_json(repo.path(), &["--staged"]);
+    assert_eq!((status, findings(&doc).len()), (1, 2), "{doc:#}");
+    repo.commit("utf-16");
+    let o = run(repo.path(), &["git", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(findings(&doc).len(), 2, "{doc:#}");
+    assert_eq!(findings(&doc)[0]["column"], 20);
+}

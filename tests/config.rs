@@ -186,3 +186,164 @@ fn a_subdirectory_scan_uses_the_config_at_the_top_of_its_work_tree() {
         ["src/bot.env", "src/fixtures/sample.env"]
     );
 }
+
+/// `(path, line, rule_id)` of each finding of a JSON report on standard
+/// output.
+fn found_in(o: &std::process::Output) -> Vec<(String, u64, String)> {
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(o), stderr(o)));
+    summary(&doc)
+}
+
+#[test]
+fn review_u2_the_config_file_is_scanned_in_every_mode() {
+    // Broke: the config in use was hidden from every scan, in every
+    // version: the pre-commit check let a key pasted into a comment of
+    // `.keyhound.toml` through, `git --range` scanned 0 files, a history
+    // audit never read its past versions.
+    use common::git::Repo;
+    let leaky = format!(
+        "# binance: BINANCE_API_SECRET={}\n[allowlist]\nstopwords = [\"dummy\"]\n",
+        binance_key("u2-config")
+    );
+    let mut repo = Repo::new();
+    let base = repo.commit_files(&[("README.md", "# bot\n")], "init");
+    repo.write(".keyhound.toml", leaky.as_bytes());
+    repo.stage(".keyhound.toml");
+    let in_config = vec![(
+        ".keyhound.toml".to_string(),
+        1,
+        "binance-secret-key".to_string(),
+    )];
+    let dir = repo.path().to_path_buf();
+    let json = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--format", "json"]);
+        run(&dir, &all)
+    };
+    let o = json(&["scan", "--staged"]);
+    assert_eq!((code(&o), found_in(&o)), (1, in_config.clone()), "staged");
+    repo.commit("config");
+    let range = format!("{base}..HEAD");
+    for args in [&["scan", "."][..], &["git", "--range", &range], &["git"]] {
+        let o = json(args);
+        assert_eq!(found_in(&o), in_config, "{args:?}");
+    }
+    // Taken out of the config: history still has it.
+    repo.commit_files(
+        &[(".keyhound.toml", "[allowlist]\nstopwords = [\"dummy\"]\n")],
+        "clean",
+    );
+    assert_eq!(found_in(&json(&["git"])), in_config, "history");
+    assert_eq!(found_in(&json(&["scan", "."])), []);
+}
+
+#[test]
+fn issue8_05_an_accepted_fingerprint_holds_in_every_mode_whichever_rule_labels_the_secret() {
+    // Broke (review R3): a full scan labels a value next to a Binance
+    // client in one file `binance-secret-key` in every file, so the
+    // fingerprint it prints for `docs/example.py` is that rule's; a scan of
+    // that file alone, a range or the pre-commit check label it
+    // `generic-secret` there, and that fingerprint was not accepted.
+    use common::git::Repo;
+    let (key, secret) = (binance_key("r3-key"), binance_key("r3-secret"));
+    let mut repo = Repo::new();
+    let base = repo.commit_files(&[("README.md", "# bot\n")], "init");
+    repo.commit_files(
+        &[(
+            "bot.py",
+            &format!(
+                "from binance.client import Client\nclient = Client(\"{key}\", \"{secret}\")\n"
+            ),
+        )],
+        "bot",
+    );
+    let example = format!("api_secret = \"{secret}\"\n");
+    repo.commit_files(&[("docs/example.py", &example)], "docs");
+    let o = run(repo.path(), &["scan", ".", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = findings(&doc)
+        .iter()
+        .find(|f| f["path"] == "docs/example.py")
+        .unwrap();
+    assert_eq!(f["rule_id"], "binance-secret-key");
+    let fp = f["fingerprint"].as_str().unwrap();
+    repo.write(
+        ".keyhound.toml",
+        format!("[allowlist]\nfingerprints = [\"{fp}\"]\n").as_bytes(),
+    );
+    // The same line added again, for the pre-commit check.
+    repo.write("docs/example.py", format!("{example}{example}").as_bytes());
+    repo.stage("docs/example.py");
+    let range = format!("{base}..HEAD");
+    for args in [
+        &["scan", "."][..],
+        &["scan", "docs/example.py"],
+        &["scan", "--staged"],
+        &["git", "--range", &range],
+        &["git"],
+    ] {
+        let mut all = args.to_vec();
+        all.extend(["--format", "json"]);
+        let found = found_in(&run(repo.path(), &all));
+        assert!(
+            found.iter().all(|(path, ..)| path != "docs/example.py"),
+            "{args:?}: {found:?}"
+        );
+    }
+    // Only that secret at that path: the same value in bot.py is still
+    // reported.
+    let found = found_in(&run(repo.path(), &["scan", ".", "--format", "json"]));
+    assert!(found.contains(&("bot.py".to_string(), 2, "binance-secret-key".to_string())));
+    // So says the README.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let words = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("whichever rule reports it, in every mode"));
+}
+
+#[test]
+fn review_u16_the_summary_and_stats_count_what_fingerprints_accepted() {
+    // Broke: after accepting findings by fingerprint, the summary said
+    // "no secrets found" as if nothing had been there, and JSON did not
+    // count them.
+    let dir = tree(&[("a.env", &bot("u16-a")), ("b.env", &bot("u16-b"))]);
+    let (_, doc) = scan_json(dir.path(), &[]);
+    let fps: Vec<String> = findings(&doc)
+        .iter()
+        .map(|f| format!("\"{}\"", f["fingerprint"].as_str().unwrap()))
+        .collect();
+    assert_eq!(fps.len(), 2);
+    let accept = |n: usize| {
+        write(
+            dir.path(),
+            ".keyhound.toml",
+            format!("[allowlist]\nfingerprints = [{}]\n", fps[..n].join(", ")).as_bytes(),
+        );
+    };
+    accept(1);
+    let (status, doc) = scan_json(dir.path(), &[]);
+    assert_eq!(
+        (status, doc["stats"]["findings_accepted"].as_u64()),
+        (1, Some(1))
+    );
+    let out = stdout(&run(dir.path(), &["scan", "."]));
+    let last = out.lines().last().unwrap();
+    assert!(last.starts_with("keyhound: 1 finding in 1 file"), "{last}");
+    assert!(
+        last.contains("; 1 finding accepted by fingerprint in .keyhound.toml;"),
+        "{last}"
+    );
+    accept(2);
+    let o = run(dir.path(), &["scan", "."]);
+    assert_eq!(code(&o), 0);
+    let out = stdout(&o);
+    assert!(
+        out.starts_with(
+            "keyhound: no secrets found; 2 findings accepted by fingerprint in .keyhound.toml;"
+        ),
+        "{out}"
+    );
+    let (_, doc) = scan_json(dir.path(), &[]);
+    assert_eq!(doc["stats"]["findings_accepted"], 2);
+}

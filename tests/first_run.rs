@@ -257,3 +257,78 @@ fn issue8_13_the_hook_manifest_runs_the_staged_check_and_its_output_says_how_to_
     assert!(out.contains("git commit --no-verify"), "{out}");
     assert!(!out.contains(&key), "{out}");
 }
+
+/// The TOML example of the README's Configuration section.
+fn readme_config() -> String {
+    let section = readme_section("Configuration");
+    let start = section.find("```toml\n").expect("a TOML example") + "```toml\n".len();
+    let end = start + section[start..].find("```").unwrap();
+    section[start..end].to_string()
+}
+
+#[test]
+fn review_r15_the_readmes_custom_rule_reports_under_its_own_id() {
+    // Broke: config rules were added after the built-in pack, below the
+    // generic rule, so the README's own `acme-token` example reported an
+    // `ACME_TOKEN=acme_…` line as generic-secret. The README's rule as it
+    // is, without the example's `disabled-rules` (which would hide the
+    // problem):
+    let config = readme_config();
+    let rule = &config[config.find("[[rule]]").expect("a [[rule]] example")..];
+    let token = Fake::from_str_seed("r15").alnum(32).to_lowercase();
+    let dir = tree(&[
+        (".keyhound.toml", rule),
+        ("deploy.env", &format!("ACME_TOKEN=acme_{token}\n")),
+    ]);
+    let (status, doc) = scan_json(dir.path(), &[]);
+    assert_eq!(status, 1, "{doc:#}");
+    assert_eq!(
+        summary(&doc),
+        [("deploy.env".to_string(), 1, "acme-token".to_string())]
+    );
+    assert_eq!(findings(&doc)[0]["severity"], "high");
+    // Ranked above the generic rules, below the specific built-in ones.
+    let o = run(dir.path(), &["rules", "list", "--format", "json"]);
+    let rules: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids: Vec<&str> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let at = |id: &str| ids.iter().position(|i| *i == id).unwrap();
+    assert!(at("binance-api-key") < at("acme-token"), "{ids:?}");
+    assert!(at("acme-token") < at("generic-secret"), "{ids:?}");
+    // So says the README.
+    let words = readme_section("Configuration")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        words.contains("above the built-in generic rules"),
+        "{words}"
+    );
+}
+
+#[test]
+fn review_u2_keyhounds_own_config_and_the_readmes_example_report_nothing_of_themselves() {
+    // The config is scanned like any file now; what a config holds by
+    // design (fingerprints and their comments, rule examples that are
+    // templates, allowlist entries) must not report itself, in a directory
+    // scan or in Git.
+    for config in [read(".keyhound.toml"), readme_config()] {
+        let mut repo = Repo::new();
+        repo.commit_files(&[(".keyhound.toml", &config)], "config");
+        for args in [
+            &["scan", ".", "--format", "json"][..],
+            &["git", "--format", "json"],
+            &["git", "--range", "..HEAD", "--format", "json"],
+        ] {
+            let o = run(repo.path(), args);
+            let doc: serde_json::Value =
+                serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+            assert_eq!(code(&o), 0, "{args:?}: {doc:#}");
+            assert_eq!(doc["stats"]["files_scanned"], 1, "{args:?}: {doc:#}");
+        }
+    }
+}

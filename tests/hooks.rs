@@ -215,7 +215,8 @@ fn issue8_13_a_blocked_commit_is_told_how_to_fix_and_unblock_it_not_that_it_leak
         "Rotate the key anyway if it was ever pushed, shared, or pasted anywhere else",
         "Binance API Management",
         "keyhound:allow",
-        "[allowlist] fingerprints",
+        "[allowlist]\n",
+        "fingerprints = [",
         ".keyhoundignore",
         "git commit --no-verify",
     ] {
@@ -280,4 +281,64 @@ fn issue8_13_the_native_hook_shows_the_guidance_once() {
     assert_eq!(err.matches("--no-verify").count(), 1, "{err}");
     assert!(!err.contains("leaked"), "{err}");
     assert!(!err.contains(&binance_key("native-hook")));
+}
+
+/// The TOML a blocked commit's report says to add to the config: the
+/// indented lines under the instruction that names the config.
+fn lines_to_paste(out: &str) -> String {
+    let mut lines = out.lines().skip_while(|l| !l.contains(", added to "));
+    assert!(lines.next().is_some(), "no lines to add in:\n{out}");
+    lines
+        .take_while(|l| l.starts_with("        "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[test]
+fn issue8_13_the_lines_a_blocked_commit_prints_to_accept_it_are_valid_toml_as_shown() {
+    // Broke (review U9): the report printed `[allowlist] fingerprints =
+    // ["…"]` on one line, which is not valid TOML: pasted into
+    // .keyhound.toml, the next run stopped on a config error. It must also
+    // not print a second `[allowlist]` header for a config that has one.
+    let setup = |config: Option<&str>| {
+        let mut repo = Repo::new();
+        repo.commit_files(&[("README.md", "# bot\n")], "init");
+        if let Some(c) = config {
+            repo.write(".keyhound.toml", c.as_bytes());
+        }
+        repo.write(
+            "bot.env",
+            format!("# binance\n{}", leak("u9-paste")).as_bytes(),
+        );
+        repo.stage("bot.env");
+        repo
+    };
+    // No config yet: the table and its list, to paste as they are.
+    let repo = setup(None);
+    let paste = lines_to_paste(&blocked_text(&repo));
+    assert!(paste.contains("[allowlist]\n"), "{paste}");
+    repo.write(".keyhound.toml", paste.as_bytes());
+    assert_eq!(staged(&repo).0, 0, "{paste}");
+    // A config with an [allowlist] table: the line for it, pasted under its
+    // header.
+    let config = "[allowlist]\nstopwords = [\"dummy\"]\n\n[[rule]]\nid = \"acme\"\ndescription = \"ACME\"\nseverity = \"high\"\nkeywords = [\"acme_\"]\nregex = 'acme_(?P<secret>[a-z0-9]{32})'\n";
+    let repo = setup(Some(config));
+    let out = blocked_text(&repo);
+    assert!(
+        out.contains("the [allowlist] table .keyhound.toml already has"),
+        "{out}"
+    );
+    let paste = lines_to_paste(&out);
+    assert!(!paste.contains("[allowlist]"), "{paste}");
+    let pasted = config.replacen("[allowlist]\n", &format!("[allowlist]\n{paste}"), 1);
+    repo.write(".keyhound.toml", pasted.as_bytes());
+    assert_eq!(staged(&repo).0, 0, "{pasted}");
+    // A config with a fingerprints list: the entries, pasted into it.
+    let config = "[allowlist]\nfingerprints = [\n    \"00000000000000000000000000000000\",\n]\n";
+    let repo = setup(Some(config));
+    let paste = lines_to_paste(&blocked_text(&repo));
+    assert!(!paste.contains("fingerprints"), "{paste}");
+    let pasted = config.replacen("= [\n", &format!("= [\n{paste}"), 1);
+    repo.write(".keyhound.toml", pasted.as_bytes());
+    assert_eq!(staged(&repo).0, 0, "{pasted}");
 }

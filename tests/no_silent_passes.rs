@@ -451,3 +451,88 @@ fn issue8_16_a_history_audit_of_a_shallow_clone_names_no_commit_at_the_boundary(
         "{text}"
     );
 }
+
+#[test]
+fn issue8_07_a_keys_context_past_long_lines_is_seen_across_a_window_cut() {
+    // Broke (review R2): a text over 8 MiB is read in windows; the window
+    // that kept a secret saw only 128 KiB before it, so a Binance client
+    // import two lines but 300 KB up (a notebook's base64 output between)
+    // was not seen, and the key and secret were not reported. Keys right
+    // after the old cut (8 MiB - 128 KiB) and then every 300 KB or so,
+    // each with its import 300 KB up.
+    let (old_cut, block) = ((8 << 20) - (128 << 10), 300 << 10);
+    let mut text = Vec::new();
+    let mut calls = Vec::new();
+    let mut i = 0;
+    while text.len() < 14 << 20 {
+        let key_at = if i == 0 {
+            old_cut + 1000
+        } else {
+            text.len() + block
+        };
+        let lead = key_at - block - text.len();
+        text.extend("# filler\n".repeat(lead / 9).as_bytes());
+        text.extend_from_slice(b"from binance.client import Client\n");
+        let long = block - 40;
+        text.extend_from_slice(b"    \"image/png\": \"");
+        text.extend(std::iter::repeat_n(b'A', long));
+        text.extend_from_slice(b"\",\n");
+        calls.push(text.iter().filter(|&&b| b == b'\n').count() + 1);
+        let (k, s) = (
+            binance_key(&format!("r2-key-{i}")),
+            binance_key(&format!("r2-secret-{i}")),
+        );
+        text.extend(format!("client = Client(\"{k}\", \"{s}\")\n").as_bytes());
+        // The next import is further than the 40 lines the rules look.
+        text.extend("#\n".repeat(50).as_bytes());
+        i += 1;
+    }
+    let dir = tree(&[]);
+    write(dir.path(), "notebook.py", &text);
+    let (status, doc) = scan_json(dir.path(), &[]);
+    assert_eq!(status, 1, "{doc:#}");
+    let mut found: Vec<(u64, String)> = findings(&doc)
+        .iter()
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["rule_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    let expected: Vec<(u64, String)> = calls
+        .iter()
+        .flat_map(|&l| {
+            [
+                (l as u64, "binance-api-key".to_string()),
+                (l as u64, "binance-secret-key".to_string()),
+            ]
+        })
+        .collect();
+    let missed: Vec<_> = expected.iter().filter(|e| !found.contains(e)).collect();
+    assert!(missed.is_empty(), "missed {missed:?}");
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn review_r14_standard_input_over_the_size_limit_names_its_size() {
+    // Broke: `head -c 50000000 /dev/zero | keyhound scan -` said
+    // "<stdin> (10.0 MiB, over --max-file-size)": the limit, where the
+    // size read belongs.
+    let dir = tree(&[]);
+    write(dir.path(), "zeros.bin", &vec![0u8; 12 << 20]);
+    let input = std::fs::File::open(dir.path().join("zeros.bin")).unwrap();
+    let o = std::process::Command::new(bin())
+        .args(["scan", "-"])
+        .current_dir(dir.path())
+        .stdin(input)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let line = summary_line(&o);
+    assert!(
+        line.contains("<stdin> (12.0 MiB, over --max-file-size)"),
+        "{line}"
+    );
+}

@@ -323,20 +323,30 @@ fn fingerprints_do_not_depend_on_how_the_path_was_typed() {
 }
 
 #[test]
-fn the_config_file_is_not_scanned_however_it_is_named() {
-    // Broke: `--config $PWD/.keyhound.toml` scanned the config itself.
+fn the_config_file_is_scanned_once_however_it_is_named() {
+    // The config is scanned like any file (review U2): a key pasted into it
+    // is found once, however `--config` names it.
     let key = binance_key("cfg-self");
     let cfg =
         format!("# binance sample for the docs: BINANCE_API_KEY={key}\ndisabled-rules = []\n");
     let dir = tree(&[(".keyhound.toml", &cfg), ("ok.txt", "nothing here\n")]);
     let abs = dir.path().join(".keyhound.toml").display().to_string();
     for args in [
-        &["scan"][..],
-        &["scan", ".", "--config", &abs],
-        &["scan", ".", "--config", "./.keyhound.toml"],
+        &[][..],
+        &[".", "--config", &abs],
+        &[".", "--config", "./.keyhound.toml"],
     ] {
-        let o = run(dir.path(), args);
-        assert_eq!(code(&o), 0, "{args:?}: {}", stdout(&o));
+        let (status, doc) = scan_json(dir.path(), args);
+        assert_eq!(status, 1, "{args:?}: {doc:#}");
+        assert_eq!(
+            summary(&doc),
+            [(
+                ".keyhound.toml".to_string(),
+                1,
+                "binance-api-key".to_string()
+            )],
+            "{args:?}"
+        );
     }
 }
 

@@ -10,7 +10,7 @@ use git2::Repository;
 use super::output::{emit, rules_with};
 use super::progress::Progress;
 use super::{GitArgs, ReportArgs, ScanArgs};
-use keyhound::config::{self, CONFIG_FILE, Loaded};
+use keyhound::config::{self, CONFIG_FILE, InUse, Loaded};
 use keyhound::detectors::Engine;
 use keyhound::findings::Reveal;
 use keyhound::scan::changes::{account, excluded, scan_changes};
@@ -66,6 +66,8 @@ struct Setup {
     max_file_size: u64,
     /// Which of the repository's files decide what is excluded.
     governing: Governing,
+    /// The config file in use, for reports.
+    config: Option<InUse>,
 }
 
 impl Setup {
@@ -122,6 +124,7 @@ fn setup(
         governing: Governing {
             config: report.config.is_none(),
         },
+        config: loaded.in_use,
     })
 }
 
@@ -140,6 +143,7 @@ pub fn staged(args: ScanArgs) -> Result<u8> {
     outcome.mode = Mode::Staged;
     account(&s.repo, &mut outcome);
     outcome.fail_open = args.fail_open;
+    outcome.config = s.config.clone();
     emit(&args.report, &outcome, s.engine.rules())
 }
 
@@ -180,5 +184,6 @@ pub fn git(args: GitArgs) -> Result<u8> {
     progress.finish();
     let mut outcome = outcome;
     account(&s.repo, &mut outcome);
+    outcome.config = s.config.clone();
     emit(&args.report, &outcome, s.engine.rules())
 }

@@ -89,6 +89,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         outcome = scan::finish(findings, outcome.stats, notes, &engine, &out, started);
     }
     progress.finish();
+    outcome.config = loaded.in_use;
     emit(&args.report, &outcome, engine.rules())
 }
 

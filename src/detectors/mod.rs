@@ -40,6 +40,16 @@ pub struct Match {
 pub struct Scratch {
     hits: Hits,
     windows: Vec<Window>,
+    silenced: Vec<Match>,
+}
+
+impl Scratch {
+    /// The matches of the last [`Engine::scan`] that a `keyhound:allow`
+    /// on their line silenced: not reported, but the other half of a pair
+    /// all the same (a secret next to its silenced key is not alone).
+    pub fn silenced(&self) -> &[Match] {
+        &self.silenced
+    }
 }
 
 /// The compiled rule set behind the prefilter. Shared by all threads.
@@ -123,6 +133,10 @@ impl Engine {
         depth: u8,
     ) -> Vec<Match> {
         let mut found = Vec::new();
+        let mut silenced = Vec::new();
+        if depth == 0 {
+            scratch.silenced.clear();
+        }
         if self.path_allowed(path) {
             return found;
         }
@@ -170,11 +184,15 @@ impl Engine {
                 } else {
                     &whole
                 };
-                self.search(r, rule, data, wins, &mut facts, &mut found);
+                let out = (&mut found, &mut silenced);
+                self.search(r, rule, data, wins, &mut facts, out);
             }
         }
         if depth == 0 && !exhaustive {
             decode::run(self, data, path, scratch, &mut found);
+        }
+        if depth == 0 {
+            scratch.silenced = resolve_overlaps(silenced);
         }
         resolve_overlaps(found)
     }
@@ -186,7 +204,7 @@ impl Engine {
         data: &[u8],
         wins: &[Window],
         facts: &mut facts::BlobFacts,
-        out: &mut Vec<Match>,
+        (out, silenced): (&mut Vec<Match>, &mut Vec<Match>),
     ) {
         let compiled = rule.compiled();
         let re = &compiled.regex;
@@ -216,13 +234,20 @@ impl Engine {
                 .or_else(|| names::assigned_name(data, candidate.start));
             // Windows are merged, so no text is reached twice.
             if self.accepts(rule, data, &candidate, name, facts) {
-                out.push(candidate);
+                let first = candidate.match_start.min(candidate.start);
+                let last = candidate.match_end.max(candidate.end);
+                if facts.inline_allowed(data, first, last) {
+                    silenced.push(candidate);
+                } else {
+                    out.push(candidate);
+                }
             }
             e
         });
     }
 
-    /// Value checks, allowlists, context and inline allows.
+    /// Value checks, allowlists and context (not inline allows: a secret
+    /// on a `keyhound:allow` line passes these, see [`Scratch::silenced`]).
     fn accepts(
         &self,
         rule: &Rule,
@@ -268,11 +293,6 @@ impl Engine {
         let ls = memchr::memrchr(b'\n', &data[lo..m.start]).map_or(lo, |i| lo + i + 1);
         let prefix = &data[ls..m.start];
         if compiled.allowlist.allows_prefix(prefix) || global.allows_prefix(prefix) {
-            return false;
-        }
-        let first = m.match_start.min(m.start);
-        let last = m.match_end.max(m.end);
-        if facts.inline_allowed(data, first, last) {
             return false;
         }
         if !rule.spec.tags.iter().any(|t| t == "private-key") && facts.in_armour(data, m.start) {

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 
 use super::escape::escape;
 use super::{BINANCE_PLAYBOOK, TextOptions};
+use crate::config::{CONFIG_FILE, InUse};
 use crate::findings::{Finding, LinesAt};
 use crate::rules::{RuleSet, Severity};
 use crate::scan::{Mode, Outcome, human_bytes};
@@ -276,11 +277,12 @@ pub fn write(
     for (f, also_at) in group_by_secret(&outcome.findings) {
         write_finding(out, f, &also_at, &p)?;
     }
-    writeln!(out, "{}", summary_line(outcome, opts.color))?;
-    if outcome.findings.is_empty() {
-        return Ok(());
+    // What to do, then the summary: the last line, as CI logs show it.
+    if !outcome.findings.is_empty() {
+        write_next_steps(out, outcome, rules, &p)?;
+        writeln!(out)?;
     }
-    write_next_steps(out, outcome, rules, &p)
+    writeln!(out, "{}", summary_line(outcome, opts.color))
 }
 
 /// How many skipped files the summary line names.
@@ -289,8 +291,9 @@ const SKIPPED_NAMED: usize = 3;
 /// The one-line summary: what was found and what was scanned, then what
 /// was not checked and how to get it checked (missing objects, unreadable
 /// files), where history was cut (a shallow clone), and which binary files
-/// were skipped and why. Printed last in text reports, and on standard
-/// error when the report goes to a file.
+/// were skipped and why; how many findings the config's fingerprints
+/// accepted. Printed last in text reports, and on standard error when the
+/// report goes to a file.
 pub fn summary_line(outcome: &Outcome, color: bool) -> String {
     let p = Paint { on: color };
     let s = &outcome.stats;
@@ -339,6 +342,17 @@ pub fn summary_line(outcome: &Outcome, color: bool) -> String {
             files.len(),
             plural(files.len() as u64),
             by_sev.join(", ")
+        ));
+    }
+    if s.findings_accepted > 0 {
+        let n = s.findings_accepted;
+        let config = outcome.config.as_ref().map_or_else(
+            || "the config".to_string(),
+            |c| escape(&c.name).into_owned(),
+        );
+        parts.push(format!(
+            "{n} finding{} accepted by fingerprint in {config}",
+            plural(n)
         ));
     }
     parts.push(format!(
@@ -401,8 +415,14 @@ fn write_next_steps(
         .findings
         .iter()
         .any(|f| f.tags.iter().any(|t| t == "binance"));
+    // Blocks apart by a blank line; the findings end with one.
+    let mut blocks = 0;
+    let mut gap = |out: &mut dyn Write| {
+        blocks += 1;
+        if blocks > 1 { writeln!(out) } else { Ok(()) }
+    };
     if binance {
-        writeln!(out)?;
+        gap(out)?;
         writeln!(
             out,
             "{}",
@@ -421,7 +441,7 @@ fn write_next_steps(
             .get(&f.rule_id)
             .and_then(|r| r.spec.remediation.as_deref())
         {
-            writeln!(out)?;
+            gap(out)?;
             writeln!(
                 out,
                 "{} {}",
@@ -431,6 +451,43 @@ fn write_next_steps(
         }
     }
     Ok(())
+}
+
+/// Where accepted fingerprints go, as TOML to paste as shown: the
+/// `[allowlist]` table with its `fingerprints` list when the config has no
+/// such table (or there is no config), the `fingerprints` line for the table
+/// it has, or the entries for the list it has.
+fn write_accept_lines(
+    out: &mut dyn Write,
+    config: Option<&InUse>,
+    fingerprints: &BTreeSet<String>,
+) -> io::Result<()> {
+    let list = fingerprints.iter().cloned().collect::<Vec<_>>().join(", ");
+    let name = config.map_or_else(
+        || format!("{CONFIG_FILE} (a new file at the top of the repository)"),
+        |c| escape(&c.name).into_owned(),
+    );
+    match config {
+        Some(c) if c.fingerprints_list => {
+            writeln!(
+                out,
+                "  - these entries, added to the `fingerprints` list of the [allowlist] table in {name}:"
+            )?;
+            writeln!(out, "        {list},")
+        }
+        Some(c) if c.allowlist_table => {
+            writeln!(
+                out,
+                "  - this line, added to the [allowlist] table {name} already has:"
+            )?;
+            writeln!(out, "        fingerprints = [{list}]")
+        }
+        _ => {
+            writeln!(out, "  - these lines, added to {name}:")?;
+            writeln!(out, "        [allowlist]")?;
+            writeln!(out, "        fingerprints = [{list}]")
+        }
+    }
 }
 
 /// For `scan --staged`, the pre-commit check: the commit was stopped, so
@@ -455,7 +512,6 @@ fn write_unblock_steps(out: &mut dyn Write, outcome: &Outcome, p: &Paint) -> io:
     };
     let headline = "keyhound blocked this commit: the staged changes add the secret(s) above. \
                     Nothing has been committed or pushed.";
-    writeln!(out)?;
     writeln!(out, "{}", p.wrap("1", headline))?;
     writeln!(out, "To fix it:")?;
     writeln!(
@@ -469,11 +525,7 @@ fn write_unblock_steps(out: &mut dyn Write, outcome: &Outcome, p: &Paint) -> io:
     )?;
     writeln!(out, "A false positive? Any one of:")?;
     writeln!(out, "  - a `keyhound:allow` comment on that line;")?;
-    writeln!(
-        out,
-        "  - in .keyhound.toml: [allowlist] fingerprints = [{}]",
-        fingerprints.into_iter().collect::<Vec<_>>().join(", ")
-    )?;
+    write_accept_lines(out, outcome.config.as_ref(), &fingerprints)?;
     writeln!(out, "  - the path in .keyhoundignore.")?;
     writeln!(
         out,

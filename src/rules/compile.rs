@@ -515,6 +515,23 @@ impl RuleSet {
         Ok(())
     }
 
+    /// Adds a rule from the user's config, compiled now (a typo stops the
+    /// scan), ranked above the built-in rules tagged `generic` and below the
+    /// other built-in ones: a user's `acme-token` names an `ACME_TOKEN=…`
+    /// line that the generic rule also matches, while a Binance key stays a
+    /// Binance key. Config rules keep their order among themselves.
+    pub fn add_user_rule(&mut self, spec: RuleSpec, origin: &str) -> Result<()> {
+        self.add_rule(spec, origin, true)?;
+        let rule = self.rules.pop().expect("just added");
+        let at = self
+            .rules
+            .iter()
+            .position(|r| r.spec.tags.iter().any(|t| t == "generic"))
+            .unwrap_or(self.rules.len());
+        self.rules.insert(at, rule);
+        Ok(())
+    }
+
     /// Adds a decoder.
     pub fn add_decoder(&mut self, spec: DecoderSpec, origin: &str) -> Result<()> {
         let d = Decoder::new(spec, origin, &self.fragments)?;

@@ -63,6 +63,9 @@ pub struct Outcome {
     /// The user accepts an incomplete scan (`scan --staged --fail-open`):
     /// with no finding it exits 0, its gaps still reported.
     pub fail_open: bool,
+    /// The config file in use (set by the command line), for the lines
+    /// that accept a finding and the count of what it accepted.
+    pub config: Option<crate::config::InUse>,
 }
 
 /// What to do with what is found.
@@ -97,19 +100,35 @@ pub fn scan_blob_as(
         display: blob.display,
         relative: blob.relative,
     };
-    let matches = engine.scan(blob.data, path, scratch);
+    let mut found = blob_findings(engine, blob.data, path, output.reveal, scratch);
+    settle(&mut found, blob.display, fingerprint_path);
+    found
+}
+
+/// The findings of one blob, named by `path.display`: a UTF-16 text is
+/// decoded and scanned as text (`sources::utf16`), and credentials that
+/// `keyhound:allow` silenced count as the other half of a pair.
+pub fn blob_findings(
+    engine: &Engine,
+    data: &[u8],
+    path: PathForms<'_>,
+    reveal: Reveal,
+    scratch: &mut Scratch,
+) -> Vec<Finding> {
+    let decoded = crate::sources::utf16::decode(data);
+    let data = decoded.as_deref().unwrap_or(data);
+    let matches = engine.scan(data, path, scratch);
     if matches.is_empty() {
         return Vec::new();
     }
-    let mut found = findings::from_matches(
-        blob.data,
+    findings::from_matches(
+        data,
         &matches,
+        scratch.silenced(),
         &engine.rules().rules,
-        blob.display,
-        output.reveal,
-    );
-    settle(&mut found, blob.display, fingerprint_path);
-    found
+        path.display,
+        reveal,
+    )
 }
 
 /// Names findings' fingerprints by `fingerprint_path` (when it is not
@@ -144,9 +163,9 @@ pub fn sort_findings(findings: &mut [Finding]) {
     });
 }
 
-/// Labels each secret with its most specific rule, drops what the user
-/// accepted, then sorts, counts and times a finished scan; files or
-/// objects that could not be read make it incomplete.
+/// Labels each secret with its most specific rule, drops (and counts) what
+/// the user accepted, then sorts, counts and times a finished scan; files
+/// or objects that could not be read make it incomplete.
 pub fn finish(
     mut findings: Vec<Finding>,
     mut stats: Stats,
@@ -156,7 +175,11 @@ pub fn finish(
     started: Instant,
 ) -> Outcome {
     crate::relabel::one_rule_per_secret(&mut findings, engine.rules());
-    findings.retain(|f| !crate::relabel::accepted(f, &output.suppressed));
+    let before = findings.len();
+    findings.retain(|f| !crate::relabel::accepted(f, &output.suppressed, engine.rules()));
+    // Added: a scan finished twice (directories, then standard input)
+    // keeps the first count.
+    stats.findings_accepted += (before - findings.len()) as u64;
     sort_findings(&mut findings);
     notes.sort();
     stats.findings = findings.len() as u64;
@@ -183,6 +206,7 @@ pub fn finish(
         notes,
         mode: Mode::Paths,
         fail_open: false,
+        config: None,
     }
 }
 

@@ -57,14 +57,6 @@ fn head_findings(
     )
 }
 
-/// Keeps `fingerprint` accepting `f` (a fingerprint another entry of the
-/// same secret had).
-fn add_alias(f: &mut Finding, fingerprint: String) {
-    if fingerprint != f.fingerprint && !f.aliases.contains(&fingerprint) {
-        f.aliases.push(fingerprint);
-    }
-}
-
 /// One finding per secret and path, at the lines of `head`'s file when it
 /// holds the secret (module docs). `found` is in the order of the range's
 /// commits, oldest first; each finding carries its commit's provenance.
@@ -98,30 +90,21 @@ pub fn at_head(
     for h in all.split_off(n) {
         at_head.entry(h.path.clone()).or_default().push(h);
     }
-    let mut first: HashMap<(String, [u8; 32]), usize> = HashMap::new();
+    let mut first: HashSet<(String, [u8; 32])> = HashSet::new();
     let mut out: Vec<Finding> = Vec::new();
     for (order, mut f) in all.into_iter().enumerate() {
-        match first.get(&(f.path.clone(), f.secret_digest)) {
-            Some(&i) => {
-                // A later commit of the range added it again: its
-                // fingerprints stay accepted.
-                let kept = &mut out[i];
-                for a in f.aliases.into_iter().chain([f.fingerprint]) {
-                    add_alias(kept, a);
-                }
-            }
-            None => {
-                f.introduced = Some(Introduced {
-                    commit: f.provenance.as_ref().map(|p| p.commit.clone()),
-                    line: f.line,
-                    column: f.column,
-                    end_line: f.end_line,
-                    end_column: f.end_column,
-                    order: (0, order as u32),
-                });
-                first.insert((f.path.clone(), f.secret_digest), out.len());
-                out.push(f);
-            }
+        // A later commit of the range that added it again adds nothing: an
+        // accepted fingerprint holds under any rule (`relabel::accepted`).
+        if first.insert((f.path.clone(), f.secret_digest)) {
+            f.introduced = Some(Introduced {
+                commit: f.provenance.as_ref().map(|p| p.commit.clone()),
+                line: f.line,
+                column: f.column,
+                end_line: f.end_line,
+                end_column: f.end_column,
+                order: (0, order as u32),
+            });
+            out.push(f);
         }
     }
     for f in &mut out {
@@ -137,9 +120,6 @@ pub fn at_head(
                 h.provenance = f.provenance.take();
                 h.shallow_boundary = f.shallow_boundary.take();
                 h.introduced = f.introduced.take();
-                for a in std::mem::take(&mut f.aliases) {
-                    add_alias(&mut h, a);
-                }
                 h.lines_at = Some(LinesAt::Head);
                 *f = h;
             }

@@ -23,6 +23,9 @@ pub struct Stats {
     /// Files or objects that could not be read.
     pub errors: u64,
     pub findings: u64,
+    /// Findings not reported because their fingerprint is accepted in the
+    /// config (`[allowlist] fingerprints`).
+    pub findings_accepted: u64,
     pub rules: usize,
     pub duration_ms: u64,
     /// Binary files scanned as bytes (a compiled `.pyc`, a SQLite

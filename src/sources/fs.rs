@@ -164,7 +164,7 @@ pub enum Head {
 
 /// Reads the start of `input` into `buf`: all of it when it is a binary of
 /// at most `max` bytes or a text of at most [`WINDOW`] bytes, else enough
-/// to tell. The size is what is read, not what metadata says: a file may
+/// to tell (a binary over `max` is read to its end, and only counted). The size is what is read, not what metadata says: a file may
 /// grow as it is read, and a FIFO or standard input has none; `size`, the
 /// size metadata gives, only spares reading a binary known to be too large.
 pub fn read_head(
@@ -180,10 +180,16 @@ pub fn read_head(
         if let Some(why) = classify(buf, len, max) {
             return Ok(Head::Skip(why));
         }
-        // Read at most one byte past the limit.
+        // Read at most one byte past the limit; past it, only count the
+        // rest, so that a skip names the size read, not the limit.
         let more = max.saturating_add(1).saturating_sub(buf.len() as u64);
         input.take(more).read_to_end(buf)?;
-        return Ok(match classify(buf, buf.len() as u64, max) {
+        let len = buf.len() as u64;
+        if len <= max {
+            return Ok(Head::Whole);
+        }
+        let rest = std::io::copy(input, &mut std::io::sink())?;
+        return Ok(match classify(buf, len + rest, max) {
             Some(why) => Head::Skip(why),
             None => Head::Whole,
         });

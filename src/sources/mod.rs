@@ -3,6 +3,7 @@
 pub mod fs;
 pub mod git;
 pub mod tracked;
+pub mod utf16;
 
 use crate::scan::human_bytes;
 

@@ -14,7 +14,8 @@
 //! - HEAD's lines when HEAD's file at that path holds it (`lines_at`).
 //!
 //! A secret matched by several rules is labelled with the most specific
-//! one (`relabel`); the fingerprints it had under the others stay accepted.
+//! one (`relabel`); a fingerprint accepted under any rule stays accepted
+//! (`relabel::accepted`).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -38,8 +39,6 @@ struct Acc {
     /// tag of a tree or blob), and that blob: used when no commit could be
     /// resolved as introducing it.
     listed: (u32, u32),
-    /// Every rule that matched it there.
-    rules: BTreeSet<String>,
 }
 
 /// The scanned blobs that have findings, indexed for lookups.
@@ -159,12 +158,10 @@ pub(super) fn group(
                     commits: 0,
                     first: None,
                     listed: (intro.commit, b),
-                    rules: BTreeSet::new(),
                 });
                 if intro.commit < acc.listed.0 {
                     acc.listed = (intro.commit, b);
                 }
-                acc.rules.insert(f.rule_id.clone());
             }
         }
         blobs.held.push(held);
@@ -239,12 +236,6 @@ pub(super) fn group(
         });
         f.path = path.clone();
         f.fingerprint = fingerprint(&f.rule_id, path, digest);
-        f.aliases = acc
-            .rules
-            .iter()
-            .filter(|r| **r != f.rule_id)
-            .map(|r| fingerprint(r, path, digest))
-            .collect();
         spec.relabel(&mut f, best[digest]);
         f.commits = Some(acc.commits.max(1));
         f.at_head = Some(at_head.contains(&d));

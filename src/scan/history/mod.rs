@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use crate::detectors::{Engine, PathForms, Scratch};
 use crate::error::Result;
-use crate::findings::{Finding, from_matches};
+use crate::findings::Finding;
 use crate::scan::{self, Counters, Outcome, Output, Stats};
 use crate::sources::git::history::{self, Store};
 use crate::sources::git::pages::Trimmer;
@@ -159,9 +159,7 @@ pub fn scan_history(
                             display: path,
                             relative: path,
                         };
-                        let matches = engine.scan(data, forms, scratch);
-                        let rules = &engine.rules().rules;
-                        from_matches(data, &matches, rules, path, output.reveal)
+                        scan::blob_findings(engine, data, forms, output.reveal, scratch)
                     })
                     .collect();
                 findings.iter().any(|f| !f.is_empty()).then_some(Scanned {
