@@ -95,7 +95,7 @@ pub fn scan_blob_as(
         display: blob.display,
         relative: blob.relative,
     };
-    let matches = engine.scan(blob.data, path, scratch);
+    let matches = engine.scan_file(blob.data, path, scratch);
     if matches.is_empty() {
         return Vec::new();
     }

@@ -103,3 +103,5 @@ pub fn binance_key(seed: &str) -> String {
     Fake::from_str_seed(seed).alnum(64)
 }
 pub mod git;
+pub mod pyc;
+pub mod sqlite;

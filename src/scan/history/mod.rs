@@ -159,7 +159,7 @@ pub fn scan_history(
                             display: path,
                             relative: path,
                         };
-                        let matches = engine.scan(data, forms, scratch);
+                        let matches = engine.scan_file(data, forms, scratch);
                         let rules = &engine.rules().rules;
                         from_matches(data, &matches, rules, path, output.reveal)
                     })
