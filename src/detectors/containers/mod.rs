@@ -63,7 +63,7 @@ pub struct TextView {
 impl TextView {
     fn for_file(len: usize) -> Self {
         TextView {
-            text: Vec::new(),
+            text: Vec::with_capacity(len / 2),
             spans: Vec::new(),
             cap: len.saturating_mul(VIEW_FACTOR).clamp(1 << 16, MAX_VIEW),
         }
@@ -192,6 +192,13 @@ impl Engine {
     pub fn scan_file(&self, data: &[u8], path: PathForms<'_>, scratch: &mut Scratch) -> Vec<Match> {
         if !crate::sources::is_binary(data) {
             return self.scan(data, path, scratch);
+        }
+        // A `.pyc`'s view is its strings as they are in the file, apart
+        // only by quotes, ` = `, `; `, `, `, parentheses and line breaks,
+        // which complete no keyword: a file without one has nothing to
+        // find (most compiled modules), and is not decoded.
+        if pyc::is_pyc(data) && !self.prefilter.any(data) {
+            return Vec::new();
         }
         match view(data) {
             Some(v) => {

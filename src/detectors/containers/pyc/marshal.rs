@@ -2,8 +2,9 @@
 //! version 4 and earlier): a type byte (its bit 0x80, `FLAG_REF`, adds the
 //! object to a table later `r` references index), then the object. Only
 //! the shape is kept: where each string's bytes are, tuples, and code
-//! objects' fields. Bounded: every read is checked, nesting is capped,
-//! and an object count can never exceed the input's length.
+//! objects' fields; numbers and other objects are skipped, not stored.
+//! Bounded: every read is checked, nesting is capped, and an object count
+//! can never exceed the input's length.
 
 /// Nesting deeper than this is not a module CPython wrote.
 const MAX_DEPTH: usize = 256;
@@ -23,21 +24,22 @@ pub(super) struct Code {
 }
 
 /// A parsed object, by index in [`Parsed::objects`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub(super) enum Obj {
     /// A `str` (`text`) or `bytes` object's bytes in the file.
-    Str {
-        off: usize,
-        len: usize,
-        text: bool,
-    },
-    /// A tuple, list, set or frozenset.
-    Seq(Vec<usize>),
-    Code(Box<Code>),
+    Str { off: usize, len: usize, text: bool },
+    /// A tuple, list, set or frozenset: its items are
+    /// `Parsed::items[start..start + len]`.
+    Seq { start: usize, len: usize },
+    /// `Parsed::codes[i]`.
+    Code(usize),
     /// Anything else (numbers, `None`, dicts…), or an object still being
-    /// read when a reference names it.
+    /// read when a reference names it: all are object 0.
     Other,
 }
+
+/// The object every number, `None` and the like is.
+const OTHER: usize = 0;
 
 /// The code object layouts: the fixed 32-bit fields before `co_code`,
 /// and the objects after it in order.
@@ -57,7 +59,20 @@ pub(super) enum Layout {
 
 pub(super) struct Parsed {
     pub objects: Vec<Obj>,
+    /// The items of every sequence, each sequence's together.
+    pub items: Vec<usize>,
+    pub codes: Vec<Code>,
     pub root: usize,
+}
+
+impl Parsed {
+    /// A sequence's items (none for other objects).
+    pub fn seq(&self, id: usize) -> &[usize] {
+        match self.objects[id] {
+            Obj::Seq { start, len } => &self.items[start..start + len],
+            _ => &[],
+        }
+    }
 }
 
 struct Parser<'a> {
@@ -65,6 +80,10 @@ struct Parser<'a> {
     pos: usize,
     layout: Layout,
     objects: Vec<Obj>,
+    items: Vec<usize>,
+    /// Items of the sequences being read, innermost last.
+    pending: Vec<usize>,
+    codes: Vec<Code>,
     /// `FLAG_REF` table: indices into `objects` (`None` while the object
     /// is being read).
     refs: Vec<Option<usize>>,
@@ -77,13 +96,18 @@ pub(super) fn parse(data: &[u8], at: usize, layout: Layout) -> Option<Parsed> {
         data,
         pos: at,
         layout,
-        objects: Vec::new(),
+        objects: vec![Obj::Other],
+        items: Vec::new(),
+        pending: Vec::new(),
+        codes: Vec::new(),
         refs: Vec::new(),
         depth: 0,
     };
     let root = p.object()?;
     Some(Parsed {
         objects: p.objects,
+        items: p.items,
+        codes: p.codes,
         root,
     })
 }
@@ -120,11 +144,14 @@ impl Parser<'_> {
         if n > self.data.len() - self.pos {
             return None;
         }
-        let mut items = Vec::with_capacity(n.min(1024));
+        let mark = self.pending.len();
         for _ in 0..n {
-            items.push(self.object()?);
+            let item = self.object()?;
+            self.pending.push(item);
         }
-        Some(Obj::Seq(items))
+        let start = self.items.len();
+        self.items.extend(self.pending.drain(mark..));
+        Some(Obj::Seq { start, len: n })
     }
 
     fn string(&mut self, len: usize, text: bool) -> Option<Obj> {
@@ -196,8 +223,7 @@ impl Parser<'_> {
             }
             b'r' => {
                 let i = self.u32()?;
-                let target = *self.refs.get(i)?;
-                return Some(target.unwrap_or_else(|| self.add(Obj::Other)));
+                return Some(self.refs.get(i)?.unwrap_or(OTHER));
             }
             b'(' | b'[' | b'<' | b'>' => {
                 let n = self.u32()?;
@@ -226,10 +252,17 @@ impl Parser<'_> {
                 }
                 Obj::Other
             }
-            b'c' => Obj::Code(Box::new(self.code()?)),
+            b'c' => {
+                let code = self.code()?;
+                self.codes.push(code);
+                Obj::Code(self.codes.len() - 1)
+            }
             _ => return None,
         };
-        let id = self.add(obj);
+        let id = match obj {
+            Obj::Other => OTHER,
+            _ => self.add(obj),
+        };
         if let Some(s) = slot {
             self.refs[s] = Some(id);
         }
@@ -281,9 +314,7 @@ mod tests {
         // ('ab', <ref 0>) where 'ab' is a referenced short ASCII string.
         let data = b"\x29\x02\xfa\x02ab\x72\x00\x00\x00\x00";
         let p = parse(data, 0, Layout::Py311).unwrap();
-        let Obj::Seq(items) = &p.objects[p.root] else {
-            panic!("a tuple")
-        };
+        let items = p.seq(p.root);
         assert_eq!(items.len(), 2);
         assert_eq!(items[0], items[1]);
         assert!(matches!(

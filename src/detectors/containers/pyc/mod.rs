@@ -2,7 +2,8 @@
 //! 3.7: magic number, flags, then the source's time and size or its
 //! hash) and the module's code object in marshal format (`marshal`).
 //!
-//! The view holds each code object's strings: its names on one line, then
+//! The view holds each code object's strings: its file and name, its
+//! names on one line (`binance.client; Client; client`), then
 //! its constants as the bytecode uses them, where CPython 3.7 to 3.12's
 //! bytecode says so (`dis` documents the instructions):
 //! - a constant stored to a name (`LOAD_CONST`, then `STORE_NAME`,
@@ -54,47 +55,83 @@ pub(super) fn is_pyc(data: &[u8]) -> bool {
     format(data).is_some()
 }
 
-/// The opcodes the view reads, where they are stable: 3.7 to 3.10, and
-/// 3.11 to 3.12 (inline `CACHE` entries, `KW_NAMES`, `co_localsplusnames`).
-#[derive(Clone, Copy)]
-struct Ops {
-    load_const: u8,
+/// What an instruction is to the view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Other,
+    ExtendedArg,
+    /// An inline cache entry (3.11 on): no instruction.
+    Cache,
+    LoadConst,
+    /// `KW_NAMES`: the keyword names of the next call, a constant tuple.
+    KwNames,
     /// `STORE_NAME`, `STORE_GLOBAL`: the name is in `co_names`.
-    store_name: [u8; 2],
+    StoreName,
     /// `STORE_FAST` (and `STORE_DEREF` from 3.11): in the locals.
-    store_local: [u8; 2],
-    store_attr: u8,
-    /// Loads of the object a `STORE_ATTR` stores into.
-    load_object: [u8; 5],
-    kw_names: Option<u8>,
-    extended_arg: u8,
-    cache: Option<u8>,
+    StoreLocal,
+    StoreAttr,
+    /// A load of the object a `STORE_ATTR` stores into.
+    LoadObject,
 }
 
+/// Each opcode's meaning to the view, where opcodes are stable: 3.7 to
+/// 3.10, and 3.11 to 3.12 (inline `CACHE` entries, `KW_NAMES`,
+/// `co_localsplusnames`); `dis.opmap` of each version gives the numbers.
+type Ops = [Op; 256];
+
 fn ops(magic: u16) -> Option<Ops> {
-    match magic {
-        3390..3450 => Some(Ops {
-            load_const: 100,
-            store_name: [90, 97],
-            store_local: [125, 125],
-            store_attr: 95,
-            load_object: [124, 101, 116, 136, 124],
-            kw_names: None,
-            extended_arg: 144,
-            cache: None,
-        }),
-        3450..3550 => Some(Ops {
-            load_const: 100,
-            store_name: [90, 97],
-            store_local: [125, 138],
-            store_attr: 95,
-            load_object: [124, 101, 116, 137, 127],
-            kw_names: Some(172),
-            extended_arg: 144,
-            cache: Some(0),
-        }),
-        _ => None,
+    let mut t = [Op::Other; 256];
+    let (load_object, store_local): (&[u8], &[u8]) = match magic {
+        3390..3450 => (&[124, 101, 116, 136], &[125]),
+        3450..3550 => {
+            t[0] = Op::Cache;
+            t[172] = Op::KwNames;
+            (&[124, 101, 116, 137, 127], &[125, 138])
+        }
+        _ => return None,
+    };
+    for &o in load_object {
+        t[usize::from(o)] = Op::LoadObject;
     }
+    for &o in store_local {
+        t[usize::from(o)] = Op::StoreLocal;
+    }
+    t[usize::from(LOAD_CONST)] = Op::LoadConst;
+    t[90] = Op::StoreName;
+    t[97] = Op::StoreName;
+    t[95] = Op::StoreAttr;
+    t[144] = Op::ExtendedArg;
+    Some(t)
+}
+
+/// The opcode of `LOAD_CONST` in 3.7 to 3.12.
+const LOAD_CONST: u8 = 100;
+
+/// The offset of the next `LOAD_CONST` instruction at or after `at` (an
+/// even offset: instructions are two bytes).
+fn next_load_const(code: &[u8], mut at: usize) -> Option<usize> {
+    while let Some(i) = memchr::memchr(LOAD_CONST, &code[at..]) {
+        let i = at + i;
+        if i.is_multiple_of(2) {
+            return (i + 1 < code.len()).then_some(i);
+        }
+        at = i + 1;
+    }
+    None
+}
+
+/// The high bits that the `EXTENDED_ARG`s just before `at` give the
+/// instruction at `at`.
+fn extended_arg(ops: &Ops, code: &[u8], at: usize) -> usize {
+    let mut ext = 0;
+    let mut shift = 8;
+    let mut i = at;
+    while i >= 2 && ops[usize::from(code[i - 2])] == Op::ExtendedArg && shift <= 24 {
+        ext |= usize::from(code[i - 1]) << shift;
+        shift += 8;
+        i -= 2;
+    }
+    ext >> 8
 }
 
 /// The text view of a `.pyc`, or `None` when its code object cannot be
@@ -133,22 +170,20 @@ struct Render<'a> {
 }
 
 impl<'a> Render<'a> {
-    fn obj(&self, id: usize) -> &Obj {
-        &self.parsed.objects[id]
+    fn obj(&self, id: usize) -> Obj {
+        self.parsed.objects[id]
     }
 
-    fn items(&self, id: Option<usize>) -> &[usize] {
-        match id.map(|i| self.obj(i)) {
-            Some(Obj::Seq(items)) => items,
-            _ => &[],
-        }
+    fn items(&self, id: Option<usize>) -> &'a [usize] {
+        let parsed: &'a Parsed = self.parsed;
+        id.map_or(&[], |i| parsed.seq(i))
     }
 
     /// A string's bytes, when `id` is a `str`, or a `bytes` that reads
     /// as text.
     fn text(&self, id: usize) -> Option<(usize, &'a [u8])> {
         let data: &'a [u8] = self.data;
-        match *self.obj(id) {
+        match self.obj(id) {
             Obj::Str { off, len, text } => {
                 let b = &data[off..off + len];
                 let printable = || {
@@ -173,7 +208,10 @@ impl<'a> Render<'a> {
     fn has_text(&self, id: usize, depth: usize) -> bool {
         match self.obj(id) {
             Obj::Str { .. } => self.text(id).is_some_and(|(_, b)| !b.is_empty()),
-            Obj::Seq(items) if depth < 4 => items.iter().any(|&i| self.has_text(i, depth + 1)),
+            Obj::Seq { .. } if depth < 4 => self
+                .items(Some(id))
+                .iter()
+                .any(|&i| self.has_text(i, depth + 1)),
             _ => false,
         }
     }
@@ -187,23 +225,41 @@ impl<'a> Render<'a> {
                 self.push_str(id);
                 self.view.push_text(b"'");
             }
-            Obj::Seq(items) => {
-                let items: Vec<usize> = items
-                    .iter()
-                    .copied()
-                    .filter(|&i| self.has_text(i, depth + 1))
-                    .collect();
-                self.view.push_text(b"(");
-                for (k, i) in items.into_iter().enumerate() {
-                    if k > 0 {
-                        self.view.push_text(b", ");
-                    }
-                    self.push_const(i, depth + 1);
-                }
-                self.view.push_text(b")");
+            Obj::Seq { .. } => {
+                let items = self.items(Some(id));
+                self.push_items(items, depth + 1, true);
             }
             _ => {}
         }
+    }
+
+    /// The constants among `items` that have text, separated by `, `, in
+    /// parentheses when `tuple` or when there are several. Whether any was
+    /// (or parentheses were) added.
+    fn push_items(&mut self, items: &[usize], depth: usize, tuple: bool) -> bool {
+        let count = items.iter().filter(|&&i| self.has_text(i, depth)).count();
+        if count == 0 && !tuple {
+            return false;
+        }
+        let parens = tuple || count > 1;
+        if parens {
+            self.view.push_text(b"(");
+        }
+        let mut first = true;
+        for &i in items {
+            if !self.has_text(i, depth) {
+                continue;
+            }
+            if !first {
+                self.view.push_text(b", ");
+            }
+            first = false;
+            self.push_const(i, depth);
+        }
+        if parens {
+            self.view.push_text(b")");
+        }
+        true
     }
 
     /// Renders one code object and queues those among its constants.
@@ -211,27 +267,27 @@ impl<'a> Render<'a> {
         let Obj::Code(code) = self.obj(id) else {
             return;
         };
-        let code = (**code).clone();
-        // Where it is (file and qualified name), and the names it uses.
-        self.view.push_text(b"\n# ");
-        for (k, part) in [code.filename, code.name].into_iter().flatten().enumerate() {
-            if k > 0 {
-                self.view.push_text(b" ");
-            }
+        let code = self.parsed.codes[code].clone();
+        // Where it is (the file, once; the qualified name), and the names
+        // it uses.
+        let file = code.filename.filter(|&f| !self.shown[f]);
+        for part in [file, code.name].into_iter().flatten() {
+            self.shown[part] = true;
+            self.view.push_text(b"\n# ");
             self.push_str(part);
         }
         self.view.push_text(b"\n");
         self.name_line(code.names);
-        let consts = self.items(code.consts).to_vec();
+        let consts = self.items(code.consts);
         if let (Some(ops), Some(bytecode)) = (self.ops, code.code)
-            && let Obj::Str { off, len, .. } = *self.obj(bytecode)
+            && let Obj::Str { off, len, .. } = self.obj(bytecode)
         {
-            let names = self.items(code.names).to_vec();
-            let locals = self.items(code.locals).to_vec();
+            let names = self.items(code.names);
+            let locals = self.items(code.locals);
             let bytes = &self.data[off..off + len];
-            self.bytecode(&ops, bytes, &consts, &names, &locals);
+            self.bytecode(&ops, bytes, consts, names, locals);
         }
-        for &c in &consts {
+        for &c in consts {
             match self.obj(c) {
                 Obj::Code(_) => queue.push_back(c),
                 _ if !self.shown[c] && self.has_text(c, 0) => {
@@ -244,16 +300,18 @@ impl<'a> Render<'a> {
         self.name_line(code.locals);
     }
 
-    /// A tuple of names on one line, separated by spaces, once.
+    /// A tuple of names on one line, once, separated by `; `: no rule
+    /// reads `name; other` as a name and its value (a space would be read
+    /// so).
     fn name_line(&mut self, tuple: Option<usize>) {
         let Some(t) = tuple.filter(|&t| !self.shown[t]) else {
             return;
         };
         self.shown[t] = true;
-        let items = self.items(Some(t)).to_vec();
-        for (k, i) in items.into_iter().enumerate() {
+        let items = self.items(Some(t));
+        for (k, &i) in items.iter().enumerate() {
             if k > 0 {
-                self.view.push_text(b" ");
+                self.view.push_text(b"; ");
             }
             self.push_str(i);
         }
@@ -273,53 +331,61 @@ impl<'a> Render<'a> {
         let mut run: Vec<usize> = Vec::new();
         let mut loaded = false;
         let mut ext = 0usize;
-        for ins in code.chunks_exact(2) {
-            let (op, arg) = (ins[0], ext << 8 | usize::from(ins[1]));
-            ext = 0;
-            if op == ops.extended_arg {
-                ext = arg;
-                continue;
-            }
-            if Some(op) == ops.cache {
-                continue;
-            }
-            let name = if ops.store_name.contains(&op) || (op == ops.store_attr && loaded) {
-                names.get(arg)
-            } else if ops.store_local.contains(&op) {
-                locals.get(arg)
-            } else {
-                None
-            };
-            if let Some(&name) = name {
-                if let Some(value) = run.pop() {
-                    self.flush(&mut run);
-                    if self.has_text(value, 0) {
-                        self.push_str(name);
-                        self.view.push_text(b" = ");
-                        self.push_const(value, 0);
-                        self.view.push_text(b"\n");
-                    }
-                }
-                loaded = false;
-                continue;
-            }
-            if op == ops.load_const || Some(op) == ops.kw_names {
-                let Some(&c) = consts.get(arg) else {
-                    self.flush(&mut run);
-                    continue;
+        let mut at = 0;
+        while at + 1 < code.len() {
+            if run.is_empty() && !loaded {
+                // Nothing is pending: only a `LOAD_CONST` starts something,
+                // so skip to the next one (with its `EXTENDED_ARG`s).
+                let Some(next) = next_load_const(code, at) else {
+                    break;
                 };
-                if loaded {
-                    self.flush(&mut run);
-                    loaded = false;
-                }
-                if !self.keywords(c, &mut run) && op == ops.load_const {
-                    run.push(c);
-                }
-                continue;
+                at = next;
+                ext = extended_arg(ops, code, at);
             }
-            if ops.load_object.contains(&op) && !run.is_empty() && !loaded {
-                loaded = true;
-                continue;
+            let ins = &code[at..at + 2];
+            at += 2;
+            let (op, arg) = (ops[usize::from(ins[0])], (ext << 8) | usize::from(ins[1]));
+            ext = 0;
+            let name = match op {
+                Op::Other if run.is_empty() => continue,
+                Op::Cache => continue,
+                Op::ExtendedArg => {
+                    ext = arg;
+                    continue;
+                }
+                Op::StoreName => names.get(arg),
+                Op::StoreAttr if loaded => names.get(arg),
+                Op::StoreLocal => locals.get(arg),
+                Op::LoadConst | Op::KwNames => {
+                    let Some(&c) = consts.get(arg) else {
+                        self.flush(&mut run);
+                        continue;
+                    };
+                    if loaded {
+                        self.flush(&mut run);
+                        loaded = false;
+                    }
+                    if !self.keywords(c, &mut run) && op == Op::LoadConst {
+                        run.push(c);
+                    }
+                    continue;
+                }
+                Op::LoadObject if !run.is_empty() && !loaded => {
+                    loaded = true;
+                    continue;
+                }
+                _ => None,
+            };
+            if let Some(&name) = name
+                && let Some(value) = run.pop()
+            {
+                self.flush(&mut run);
+                if self.has_text(value, 0) {
+                    self.push_str(name);
+                    self.view.push_text(b" = ");
+                    self.push_const(value, 0);
+                    self.view.push_text(b"\n");
+                }
             }
             self.flush(&mut run);
             loaded = false;
@@ -331,10 +397,10 @@ impl<'a> Render<'a> {
     /// (keyword arguments, a dict with constant keys): renders them as
     /// `name = 'value', …` after what precedes them, and empties `run`.
     fn keywords(&mut self, tuple: usize, run: &mut Vec<usize>) -> bool {
-        let Obj::Seq(keys) = self.obj(tuple) else {
+        if !matches!(self.obj(tuple), Obj::Seq { .. }) {
             return false;
-        };
-        let keys = keys.clone();
+        }
+        let keys = self.items(Some(tuple));
         let is_name = |r: &Self, k: usize| matches!(r.obj(k), Obj::Str { text: true, .. });
         if keys.is_empty() || keys.len() > run.len() || !keys.iter().all(|&k| is_name(self, k)) {
             return false;
@@ -363,21 +429,53 @@ impl<'a> Render<'a> {
 
     /// Constants loaded in a row: one alone, several as `('a', 'b')`.
     fn flush(&mut self, run: &mut Vec<usize>) {
-        let shown: Vec<usize> = run.drain(..).filter(|&c| self.has_text(c, 0)).collect();
-        match shown.len() {
-            0 => return,
-            1 => self.push_const(shown[0], 0),
-            _ => {
-                self.view.push_text(b"(");
-                for (k, c) in shown.into_iter().enumerate() {
-                    if k > 0 {
-                        self.view.push_text(b", ");
-                    }
-                    self.push_const(c, 0);
-                }
-                self.view.push_text(b")");
-            }
+        if run.is_empty() {
+            return;
         }
-        self.view.push_text(b"\n");
+        if self.push_items(run, 0, false) {
+            self.view.push_text(b"\n");
+        }
+        run.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn load_consts_are_found_at_instruction_offsets_with_their_extended_args() {
+        let table = ops(3495).unwrap();
+        // NOP 100 (an argument, not an instruction), EXTENDED_ARG 1,
+        // EXTENDED_ARG 2, LOAD_CONST 3.
+        let code = [9, 100, 144, 1, 144, 2, 100, 3];
+        assert_eq!(next_load_const(&code, 0), Some(6));
+        assert_eq!(extended_arg(&table, &code, 6), 0x102);
+        assert_eq!(next_load_const(&code, 7), None);
+        assert!(ops(3571).is_none(), "3.13 renumbered its opcodes");
+    }
+
+    #[test]
+    fn the_header_gives_the_code_object_layout() {
+        let pyc = |magic: u16| {
+            let mut d = magic.to_le_bytes().to_vec();
+            d.extend_from_slice(b"\r\n");
+            d.extend_from_slice(&[0; 12]);
+            d
+        };
+        assert_eq!(
+            format(&pyc(3495)).map(|f| (f.1, f.2)),
+            Some((16, Layout::Py311))
+        );
+        assert_eq!(
+            format(&pyc(3425)).map(|f| (f.1, f.2)),
+            Some((16, Layout::Py38))
+        );
+        assert_eq!(
+            format(&pyc(3379)).map(|f| (f.1, f.2)),
+            Some((12, Layout::Py30))
+        );
+        assert_eq!(format(&pyc(62211)), None, "Python 2 is read as bytes");
+        assert!(!is_pyc(b"\x00\x01\r\n"));
     }
 }
