@@ -86,15 +86,20 @@ fn issue8_10b_sqlite_credentials_table_gives_the_key_and_its_secret() {
 
 #[test]
 fn issue8_10b_sqlite_settings_rows_pair_a_name_with_its_value() {
-    // Broke: `BINANCE_API_SECRET<secret>` in the file.
-    let secret = binance_key("db-b-secret");
-    let db = sqlite::database(&[Table::text(
-        "settings",
-        &["name", "value"],
-        &[&["BINANCE_API_SECRET", &secret], &["theme", "dark"]],
-    )]);
+    // Broke: `BINANCE_API_SECRET<secret>` in the file. The name is in one
+    // column and the value in the next, whatever the columns are called.
+    let (s1, s2) = (binance_key("db-b-secret"), binance_key("db-b-secret-2"));
+    let db = sqlite::database(&[
+        Table::text(
+            "settings",
+            &["name", "value"],
+            &[&["BINANCE_API_SECRET", &s1], &["theme", "dark"]],
+        ),
+        Table::text("cfg", &["k", "v"], &[&["binance_secret_key", &s2]]),
+    ]);
     let got = found(&[("b.db", &db)], &[]);
-    assert_found(&got, &db, "binance-secret-key", &secret);
+    assert_found(&got, &db, "binance-secret-key", &s1);
+    assert_found(&got, &db, "binance-secret-key", &s2);
 }
 
 #[test]

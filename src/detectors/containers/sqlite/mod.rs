@@ -7,7 +7,8 @@
 //!
 //! The view has a `[table]` line before each page's rows and one line per
 //! row, its text and blob columns named from the table's `CREATE TABLE`:
-//! `api_key = '…', api_secret = '…'`. Every table b-tree is walked from its
+//! `api_key = '…', api_secret = '…'`; a settings row (a name, then its
+//! value) also as `NAME = '…'`. Every table b-tree is walked from its
 //! root in the schema table; index b-trees are skipped (they copy table
 //! columns), except those of `WITHOUT ROWID` tables, which hold their rows.
 //! A page no tree reaches that is still a table leaf (a freelist page of a
@@ -397,7 +398,8 @@ impl<'a> Db<'a> {
     }
 
     /// One row on one line: `name = 'value'` for each text or blob column
-    /// that is not empty, separated by `, `.
+    /// that is not empty, separated by `, `; a row whose first text is a
+    /// setting's name is followed by `NAME = 'value'`, its second text.
     fn render_row(
         &self,
         view: &mut TextView,
@@ -426,6 +428,37 @@ impl<'a> Db<'a> {
         if !first {
             view.push_text(b"\n");
         }
+        // A settings table's row (`'BINANCE_API_SECRET', '…'`, whatever
+        // its columns are called): its value again, under its name.
+        let mut texts = cols.iter().filter(|c| c.len > 0 && is_text(c.serial));
+        if let (Some(name), Some(value)) = (texts.next(), texts.next())
+            && self.is_setting_name(payload, name)
+        {
+            self.push_value(view, payload, name);
+            view.push_text(b" = '");
+            self.push_value(view, payload, value);
+            view.push_text(b"'\n");
+        }
+    }
+
+    /// Whether a text value reads as the name of a setting: an identifier
+    /// of at most 64 characters with a separator (`_`, `.`, `-`) or no
+    /// digit (`BINANCE_API_SECRET`, `github`), not a key of letters and
+    /// digits.
+    fn is_setting_name(&self, payload: &Payload, c: &Column) -> bool {
+        if self.encoding != Encoding::Utf8 || c.len > 64 {
+            return false;
+        }
+        let name = record::bytes_value(self.data, payload, c, 64);
+        let identifier = name
+            .first()
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            && name
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+        identifier
+            && (name.iter().any(|b| matches!(b, b'_' | b'.' | b'-'))
+                || !name.iter().any(u8::is_ascii_digit))
     }
 
     /// A value's bytes, as the file holds them; text of a UTF-16 database
