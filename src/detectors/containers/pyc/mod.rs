@@ -148,6 +148,7 @@ pub(super) fn view(data: &[u8]) -> Option<TextView> {
         ops: ops(magic),
         view: TextView::for_file(data.len()),
         shown: vec![false; parsed.objects.len()],
+        text_memo: vec![0; parsed.objects.len()],
     };
     let mut queue = std::collections::VecDeque::from([parsed.root]);
     while let Some(code) = queue.pop_front() {
@@ -167,7 +168,12 @@ struct Render<'a> {
     view: TextView,
     /// Objects already in the view.
     shown: Vec<bool>,
+    /// [`Render::has_text`]'s answers: 0 not known yet, 1 no, 2 yes.
+    text_memo: Vec<u8>,
 }
+
+/// Tuples nested deeper than this in a constant are not shown.
+const MAX_NESTING: usize = 4;
 
 impl<'a> Render<'a> {
     fn obj(&self, id: usize) -> Obj {
@@ -204,16 +210,21 @@ impl<'a> Render<'a> {
     }
 
     /// Whether a constant has text to show: a string, or a tuple holding
-    /// one.
-    fn has_text(&self, id: usize, depth: usize) -> bool {
-        match self.obj(id) {
-            Obj::Str { .. } => self.text(id).is_some_and(|(_, b)| !b.is_empty()),
-            Obj::Seq { .. } if depth < 4 => self
-                .items(Some(id))
-                .iter()
-                .any(|&i| self.has_text(i, depth + 1)),
-            _ => false,
+    /// one. Remembered per object, so that tuples sharing tuples (by
+    /// reference) are looked at once.
+    fn has_text(&mut self, id: usize) -> bool {
+        match self.text_memo[id] {
+            1 => return false,
+            2 => return true,
+            _ => {}
         }
+        let got = match self.obj(id) {
+            Obj::Str { .. } => self.text(id).is_some_and(|(_, b)| !b.is_empty()),
+            Obj::Seq { .. } => self.items(Some(id)).iter().any(|&i| self.has_text(i)),
+            _ => false,
+        };
+        self.text_memo[id] = 1 + u8::from(got);
+        got
     }
 
     /// A constant as Python writes it: `'text'`, `('a', 'b')`.
@@ -237,7 +248,10 @@ impl<'a> Render<'a> {
     /// parentheses when `tuple` or when there are several. Whether any was
     /// (or parentheses were) added.
     fn push_items(&mut self, items: &[usize], depth: usize, tuple: bool) -> bool {
-        let count = items.iter().filter(|&&i| self.has_text(i, depth)).count();
+        if self.view.full() || depth > MAX_NESTING {
+            return false;
+        }
+        let count = items.iter().filter(|&&i| self.has_text(i)).count();
         if count == 0 && !tuple {
             return false;
         }
@@ -247,7 +261,7 @@ impl<'a> Render<'a> {
         }
         let mut first = true;
         for &i in items {
-            if !self.has_text(i, depth) {
+            if !self.has_text(i) {
                 continue;
             }
             if !first {
@@ -290,7 +304,7 @@ impl<'a> Render<'a> {
         for &c in consts {
             match self.obj(c) {
                 Obj::Code(_) => queue.push_back(c),
-                _ if !self.shown[c] && self.has_text(c, 0) => {
+                _ if !self.shown[c] && self.has_text(c) => {
                     self.push_const(c, 0);
                     self.view.push_text(b"\n");
                 }
@@ -380,7 +394,7 @@ impl<'a> Render<'a> {
                 && let Some(value) = run.pop()
             {
                 self.flush(&mut run);
-                if self.has_text(value, 0) {
+                if self.has_text(value) {
                     self.push_str(name);
                     self.view.push_text(b" = ");
                     self.push_const(value, 0);
@@ -409,7 +423,7 @@ impl<'a> Render<'a> {
         self.flush(run);
         let mut first = true;
         for (&k, &v) in keys.iter().zip(&values) {
-            if !self.has_text(v, 0) {
+            if !self.has_text(v) {
                 continue;
             }
             if !first {
@@ -453,6 +467,46 @@ mod tests {
         assert_eq!(extended_arg(&table, &code, 6), 0x102);
         assert_eq!(next_load_const(&code, 7), None);
         assert!(ops(3571).is_none(), "3.13 renumbered its opcodes");
+    }
+
+    /// Tuples of 250 references to a tuple of 250 references … to 250
+    /// strings: 4 KiB that would show 250⁴ strings.
+    fn shared_tuples(leaf: &[u8]) -> Vec<u8> {
+        fn nested(d: &mut Vec<u8>, level: u32, refs: &mut u32, leaf: &[u8]) {
+            d.extend_from_slice(&[b')' | 0x80, 250]);
+            *refs += 1;
+            if level == 0 {
+                for _ in 0..250 {
+                    d.extend_from_slice(leaf);
+                }
+                return;
+            }
+            let child = *refs;
+            nested(d, level - 1, refs, leaf);
+            for _ in 1..250 {
+                d.push(b'r');
+                d.extend_from_slice(&child.to_le_bytes());
+            }
+        }
+        let mut d = vec![0xa7, 0x0d, b'\r', b'\n'];
+        d.extend_from_slice(&[0; 12]);
+        d.push(b'c' | 0x80);
+        d.extend_from_slice(&[0; 20]);
+        d.extend_from_slice(b"s\x02\0\0\0\x64\0"); // LOAD_CONST 0
+        d.extend_from_slice(&[b')', 1]);
+        nested(&mut d, 3, &mut 1, leaf);
+        d.extend_from_slice(b")\0)\0s\0\0\0\0z\x01fz\x01nz\x01q\x01\0\0\0");
+        d.extend_from_slice(b"s\0\0\0\0s\0\0\0\0");
+        d
+    }
+
+    #[test]
+    fn shared_tuples_cost_their_size_not_their_expansion() {
+        // Empty strings: each tuple is looked at once.
+        let v = view(&shared_tuples(b"z\0")).expect("read");
+        assert!(v.text().len() < 100);
+        // Text: the view reaches its cap and the file is scanned as bytes.
+        assert!(view(&shared_tuples(b"z\x01a")).is_none());
     }
 
     #[test]

@@ -218,12 +218,15 @@ fn intact_cells(
     table: Option<usize>,
 ) {
     let mut at = from;
+    // Each try reads a record header: a budget keeps crafted bytes from
+    // making the tries quadratic in the page size.
+    let mut budget = 16 * (to - from);
     while columns > 0 && at < to {
         if p[at] == 0 {
             at += 1;
             continue;
         }
-        match intact_cell(db, p, at, to) {
+        match intact_cell(db, p, at, to, &mut budget) {
             Some((body, cols, end)) => {
                 render_at(db, view, off, body, &cols, table);
                 at = end;
@@ -237,7 +240,14 @@ fn intact_cells(
 /// A table leaf cell at `at` that ends by `to` with no overflow, whose
 /// record's column lengths add up to its payload size exactly and which
 /// has some text: where its body starts, its columns, where it ends.
-fn intact_cell(db: &Db<'_>, p: &[u8], at: usize, to: usize) -> Option<(usize, Vec<Column>, usize)> {
+/// Reading its header is charged to `budget` (bytes); `None` once spent.
+fn intact_cell(
+    db: &Db<'_>,
+    p: &[u8],
+    at: usize,
+    to: usize,
+    budget: &mut usize,
+) -> Option<(usize, Vec<Column>, usize)> {
     let (size, k) = record::varint(&p[..to], at)?;
     let (_, r) = record::varint(&p[..to], at + k)?;
     let start = at + k + r;
@@ -246,6 +256,8 @@ fn intact_cell(db: &Db<'_>, p: &[u8], at: usize, to: usize) -> Option<(usize, Ve
     if size < 2 || size > record::local_len(size as u64, db.usable, true) {
         return None;
     }
+    let (header, _) = record::varint(&p[..to], start)?;
+    *budget = budget.checked_sub(usize::try_from(header).ok()?.min(size))?;
     let payload = Payload {
         pieces: vec![(start, size)],
     };
