@@ -126,6 +126,12 @@ impl Prefilter {
     }
 
     /// Finds every keyword in `data` and records, per rule, where they are.
+    /// Whether any rule could match in `data`: a rule without keywords,
+    /// or any keyword anywhere (the search stops at the first).
+    pub fn any(&self, data: &[u8]) -> bool {
+        !self.unconditional.is_empty() || self.ac.as_ref().is_some_and(|ac| ac.is_match(data))
+    }
+
     pub fn scan(&self, data: &[u8], hits: &mut Hits) {
         if hits.offsets.len() != self.rule_count {
             hits.offsets = vec![Vec::new(); self.rule_count];

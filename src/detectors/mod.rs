@@ -3,6 +3,7 @@
 //! allowlists and context before it becomes a match.
 
 pub mod checks;
+pub mod containers;
 mod decode;
 mod facts;
 pub mod names;

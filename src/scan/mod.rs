@@ -117,7 +117,7 @@ pub fn blob_findings(
 ) -> Vec<Finding> {
     let decoded = crate::sources::utf16::decode(data);
     let data = decoded.as_deref().unwrap_or(data);
-    let matches = engine.scan(data, path, scratch);
+    let matches = engine.scan_file(data, path, scratch);
     if matches.is_empty() {
         return Vec::new();
     }

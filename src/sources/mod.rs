@@ -78,12 +78,16 @@ pub fn is_binary(data: &[u8]) -> bool {
 /// files (a compiled `.pyc`, a SQLite database, an executable) as bytes
 /// when at most `max` bytes long, unless their format compresses its
 /// content (images, audio, video, fonts, ZIP-based documents, compressed
-/// archives), recognised by magic number with the `infer` crate.
+/// archives), recognised by magic number with the `infer` crate; a ZIP
+/// that stores a file uncompressed or a PNG with a text chunk is scanned
+/// (`detectors::containers` reads that text).
 pub fn classify(head: &[u8], len: u64, max: u64) -> Option<Skip> {
     if !is_binary(head) {
         return None;
     }
-    if let Some(kind) = compressed(head) {
+    if let Some(kind) = compressed(head)
+        && !crate::detectors::containers::plain_text_inside(head)
+    {
         return Some(Skip::Compressed(kind));
     }
     (len > max).then_some(Skip::TooLarge(len))

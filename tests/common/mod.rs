@@ -104,3 +104,5 @@ pub fn binance_key(seed: &str) -> String {
 }
 pub mod action;
 pub mod git;
+pub mod pyc;
+pub mod sqlite;
