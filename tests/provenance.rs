@@ -399,10 +399,57 @@ fn a_path_that_is_not_utf8_is_resolved_in_every_commit() {
     }
     let doc = history(repo.path(), &[]);
     let f = &findings(&doc)[0];
-    assert_eq!(f["path"], "caf\u{FFFD}.env", "{doc:#}");
+    assert_eq!(f["path"], "caf\\xe9.env", "{doc:#}");
     assert_eq!(
         (&f["commits"], &f["at_head"]),
         (&Value::from(1), &Value::from(true))
     );
     assert_eq!(f["lines_at"], "head");
+}
+
+/// Reviewer R's a12: two names that are not UTF-8 and differ only there
+/// (`a\xff.env`, `a\xfe.env`) were one entry, shown `a\u{FFFD}.env`. Each
+/// is its own entry, shown with the byte escaped; fingerprints stay those
+/// of `keyhound scan` (which names both lossily).
+#[test]
+fn review_r14_two_names_that_are_not_utf8_and_look_alike_are_two_entries() {
+    use std::os::unix::ffi::OsStrExt;
+    let mut repo = Repo::new();
+    let first = std::ffi::OsStr::from_bytes(b"a\xff.env");
+    let second = std::ffi::OsStr::from_bytes(b"a\xfe.env");
+    let secret = leak("look-alike");
+    std::fs::write(repo.path().join(first), &secret).unwrap();
+    repo.stage_all();
+    let one = repo.commit("one");
+    std::fs::write(repo.path().join(second), format!("{secret}X=1\n")).unwrap();
+    repo.stage_all();
+    let two = repo.commit("two");
+    std::fs::remove_file(repo.path().join(first)).unwrap();
+    repo.stage_all();
+    repo.commit("remove the first");
+    let doc = history(repo.path(), &[]);
+    let got: Vec<(&str, &str, &str)> = findings(&doc)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap(),
+                f["commit"].as_str().unwrap(),
+                f["lines_at"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let (one, two) = (one.to_string(), two.to_string());
+    assert_eq!(
+        got,
+        [
+            ("a\\xfe.env", two.as_str(), "head"),
+            ("a\\xff.env", one.as_str(), "introduced")
+        ],
+        "{doc:#}"
+    );
+    let (_, scan) = scan_json(repo.path(), &["."]);
+    assert_eq!(
+        findings(&scan)[0]["fingerprint"],
+        findings(&doc)[0]["fingerprint"]
+    );
 }

@@ -125,7 +125,7 @@ pub(super) fn group(
     if found.is_empty() {
         return Vec::new();
     }
-    let mut paths: Interner<String> = Interner::new();
+    let mut paths: Interner<Vec<u8>> = Interner::new();
     let mut digests: Interner<[u8; 32]> = Interner::new();
     let mut blobs = Blobs {
         found: &found,
@@ -170,7 +170,7 @@ pub(super) fn group(
         blobs.held.push(held);
     }
     let trees: Vec<Option<ObjectId>> = history.nodes.iter().map(|n| n.tree).collect();
-    let mut resolved = paths::resolve(store, &trees, &history.listings, &paths.values, &ids, trim);
+    let mut resolved = paths::resolve(&trees, &history.listings, &paths.values, &ids, trim);
     // A blob a tag points at holds itself, at the tag's name.
     for (b, scanned) in found.iter().enumerate() {
         for intro in &history.blobs[scanned.blob].1 {
@@ -209,7 +209,11 @@ pub(super) fn group(
     let repo = store.handle();
     let mut out = Vec::with_capacity(groups.len());
     for ((p, d), acc) in groups {
-        let path = &paths.values[p as usize];
+        // Shown with the bytes that are not UTF-8 escaped; fingerprints
+        // name it as other scans do (lossily).
+        let raw_path = &paths.values[p as usize];
+        let path = history::shown_path(raw_path);
+        let text_path = String::from_utf8_lossy(raw_path);
         let digest = &digests.values[d as usize];
         let (entry, b) = acc.first.map_or(acc.listed, |(_, e, b)| (e, b));
         let Some(intro) = blobs.finding(b, p, digest) else {
@@ -237,13 +241,14 @@ pub(super) fn group(
         } else {
             LinesAt::Introduced
         });
-        f.path = path.clone();
-        f.fingerprint = fingerprint(&f.rule_id, path, digest);
+        f.path = path.into_owned();
+        f.fingerprint = fingerprint(&f.rule_id, &text_path, digest);
+        f.fingerprint_path = (text_path != f.path).then(|| text_path.to_string());
         f.aliases = acc
             .rules
             .iter()
             .filter(|r| **r != f.rule_id)
-            .map(|r| fingerprint(r, path, digest))
+            .map(|r| fingerprint(r, &text_path, digest))
             .collect();
         spec.relabel(&mut f, best[digest]);
         f.commits = Some(acc.commits.max(1));

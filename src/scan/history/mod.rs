@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use crate::detectors::{Engine, PathForms, Scratch};
 use crate::error::Result;
-use crate::findings::{Finding, from_matches};
+use crate::findings::{Finding, digest, from_matches};
 use crate::scan::{self, Counters, Outcome, Output, Stats};
 use crate::sources::git::history::{self, Store};
 use crate::sources::git::pages::Trimmer;
@@ -41,6 +41,11 @@ struct Scanned {
     /// `findings`, or `None` when the path is ignored or allowlisted.
     classes: Vec<Option<usize>>,
     findings: Vec<Vec<Finding>>,
+    /// Each secret found (SHA-256, as in [`Finding::secret_digest`]) and
+    /// its bytes, to look for in older versions of the file (`origins`).
+    /// Kept in memory only, never reported.
+    #[allow(dead_code)]
+    secrets: Vec<([u8; 32], Box<[u8]>)>,
 }
 
 /// How a path filters a blob's findings: `None` when it hides them all
@@ -112,22 +117,25 @@ pub fn scan_history(
             || (store.handle(), Scratch::default(), Vec::new()),
             |(repo, scratch, buf), (i, (oid, intros))| {
                 counters.files.fetch_add(1, Ordering::Relaxed);
-                let mut kinds: Vec<(Vec<u32>, &str)> = Vec::new();
+                // Rules and ignore files match paths as text.
+                let mut kinds: Vec<(Vec<u32>, String)> = Vec::new();
                 let classes: Vec<Option<usize>> = intros
                     .iter()
                     .map(|x| {
-                        let class = path_class(engine, ignore, &path_rules, &x.path)?;
+                        let text = String::from_utf8_lossy(&x.path);
+                        let class = path_class(engine, ignore, &path_rules, &text)?;
                         Some(match kinds.iter().position(|(c, _)| *c == class) {
                             Some(k) => k,
                             None => {
-                                kinds.push((class, &x.path));
+                                kinds.push((class, text.into_owned()));
                                 kinds.len() - 1
                             }
                         })
                     })
                     .collect();
                 // Every path hides the blob's findings: not even read.
-                let &(_, path) = kinds.first()?;
+                let path =
+                    history::shown_path(&intros[classes.iter().position(Option::is_some)?].path);
                 let data = match repo.objects.try_find(oid, buf) {
                     Ok(Some(d)) if d.kind == gix::objs::Kind::Blob => d.data,
                     _ => {
@@ -152,14 +160,22 @@ pub fn scan_history(
                     t.stats.files_scanned_binary += u64::from(is_binary(data));
                     t.stats.bytes_scanned += data.len() as u64;
                 }
+                let mut secrets: Vec<([u8; 32], Box<[u8]>)> = Vec::new();
                 let findings: Vec<Vec<Finding>> = kinds
                     .iter()
-                    .map(|&(_, path)| {
+                    .map(|(_, path)| {
                         let forms = PathForms {
                             display: path,
                             relative: path,
                         };
                         let matches = engine.scan(data, forms, scratch);
+                        for m in &matches {
+                            let raw = m.decoded.as_deref().unwrap_or(&data[m.start..m.end]);
+                            let d = digest(raw);
+                            if !secrets.iter().any(|(s, _)| *s == d) {
+                                secrets.push((d, raw.into()));
+                            }
+                        }
                         let rules = &engine.rules().rules;
                         from_matches(data, &matches, rules, path, output.reveal)
                     })
@@ -168,6 +184,7 @@ pub fn scan_history(
                     blob: i,
                     classes,
                     findings,
+                    secrets,
                 })
             },
         )
