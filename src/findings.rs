@@ -13,8 +13,25 @@ use crate::rules::{Rule, Severity};
 pub struct Provenance {
     pub commit: String,
     pub author: String,
-    /// RFC 3339 author date.
+    /// RFC 3339 author date: when the change was written.
     pub date: String,
+    /// History audits: RFC 3339 committer date, when the commit was made
+    /// (a rebase or cherry-pick makes it later than `date`). The audit
+    /// orders a secret's introductions by it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub committed: Option<String>,
+}
+
+impl Provenance {
+    /// The author date, and the committer date when it differs (a rebase,
+    /// a cherry-pick): `2023-01-01T00:00:00+00:00 (committed
+    /// 2025-01-01T00:00:00+00:00)`.
+    pub fn dates(&self) -> String {
+        match &self.committed {
+            Some(c) if *c != self.date => format!("{} (committed {c})", self.date),
+            _ => self.date.clone(),
+        }
+    }
 }
 
 /// Where a history audit's secret was first introduced at a path: the

@@ -141,6 +141,9 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
     }
     if let Some(p) = &f.provenance {
         r["properties"] = json!({ "commit": p.commit, "author": p.author, "date": p.date });
+        if let Some(c) = &p.committed {
+            r["properties"]["committed"] = json!(c);
+        }
     }
     if let Some(b) = &f.shallow_boundary {
         r["properties"]["shallow_boundary"] = json!(b);

@@ -160,7 +160,7 @@ fn write_finding(
             "  {verb} commit {}{there} by {} on {}",
             short(&prov.commit),
             escape(&prov.author),
-            prov.date
+            prov.dates()
         )?;
     }
     if let Some(boundary) = &f.shallow_boundary {
@@ -185,7 +185,7 @@ fn write_finding(
             Some(prov) => format!(
                 " (first added in commit {} on {}; added there by {commits} commit{})",
                 short(&prov.commit),
-                prov.date,
+                prov.dates(),
                 if commits == 1 { "" } else { "s" }
             ),
             None => String::new(),
@@ -234,7 +234,7 @@ fn short(commit: &str) -> &str {
 
 /// History scans report a secret once per path; people want it once:
 /// headed by its first exposure (the earliest commit that introduced it at
-/// any path, by commit date, ties by topological order), with the other
+/// any path, by committer date, ties by topological order), with the other
 /// paths listed under it. Other scans keep one entry per finding.
 fn group_by_secret(findings: &[Finding]) -> Vec<(&Finding, Vec<&Finding>)> {
     let mut out: Vec<(&Finding, Vec<&Finding>)> = Vec::new();

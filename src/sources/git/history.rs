@@ -540,12 +540,26 @@ fn name_tips(history: &mut History, named: &[(String, ObjectId)], head: Option<O
     }
 }
 
-/// Who made commit `id`, and when.
+/// Who made commit `id`, and when: author and author date, and the
+/// committer date.
 pub fn provenance(repo: &gix::Repository, id: ObjectId) -> Option<Provenance> {
     let mut buf = Vec::new();
     let data = repo.objects.try_find(&id, &mut buf).ok()??;
-    let author = data.try_into_commit_iter()?.author().ok()?.trim();
+    use gix::objs::commit::ref_iter::Token;
+    let (mut author, mut committer) = (None, None);
+    for token in data.try_into_commit_iter()? {
+        match token.ok()? {
+            Token::Author { signature } => author = Some(signature.trim()),
+            Token::Committer { signature } => {
+                committer = Some(signature.trim());
+                break;
+            }
+            _ => {}
+        }
+    }
+    let author = author?;
     let when = author.time().ok()?;
+    let committed = committer?.time().ok()?;
     let name = String::from_utf8_lossy(author.name).into_owned();
     let email = String::from_utf8_lossy(author.email).into_owned();
     Some(Provenance {
@@ -556,5 +570,9 @@ pub fn provenance(repo: &gix::Repository, id: ObjectId) -> Option<Provenance> {
             format!("{name} <{email}>")
         },
         date: super::dates::rfc3339(when.seconds, when.offset / 60),
+        committed: Some(super::dates::rfc3339(
+            committed.seconds,
+            committed.offset / 60,
+        )),
     })
 }
