@@ -100,6 +100,18 @@ pub struct Finding {
     /// `author` or `date` is given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shallow_boundary: Option<String>,
+    /// History scans of a partial (or damaged) clone: the earliest commit
+    /// whose file at this path could be read and holds the secret, when
+    /// the version before it could not be read (its blob was not fetched):
+    /// the commit that added the secret may be older, so no `commit`,
+    /// `author` or `date` is given (as with `shallow_boundary`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub earliest_readable: Option<String>,
+    /// History scans, when `lines_at` is `introduced`: whether HEAD's tree
+    /// has a file at this path at all (it may hold another version of it,
+    /// or none).
+    #[serde(skip)]
+    pub file_at_head: Option<bool>,
     /// History scans: whether the secret is still in HEAD's tree (rotate the
     /// key) or only in history (rotate the key and purge history).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -451,6 +463,8 @@ pub fn from_window(
             paired: None,
             provenance: None,
             shallow_boundary: None,
+            earliest_readable: None,
+            file_at_head: None,
             at_head: None,
             commits: None,
             live_in: None,

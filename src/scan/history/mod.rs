@@ -3,6 +3,7 @@
 //! many commits introduced it, and which refs still hold it (`group`).
 
 mod group;
+mod origins;
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -44,7 +45,6 @@ struct Scanned {
     /// Each secret found (SHA-256, as in [`Finding::secret_digest`]) and
     /// its bytes, to look for in older versions of the file (`origins`).
     /// Kept in memory only, never reported.
-    #[allow(dead_code)]
     secrets: Vec<([u8; 32], Box<[u8]>)>,
 }
 
@@ -169,17 +169,16 @@ pub fn scan_history(
                             relative: path,
                         };
                         let matches = engine.scan(data, forms, scratch);
-                        for m in &matches {
+                        secrets.extend(matches.iter().map(|m| {
                             let raw = m.decoded.as_deref().unwrap_or(&data[m.start..m.end]);
-                            let d = digest(raw);
-                            if !secrets.iter().any(|(s, _)| *s == d) {
-                                secrets.push((d, raw.into()));
-                            }
-                        }
+                            (digest(raw), raw.into())
+                        }));
                         let rules = &engine.rules().rules;
                         from_matches(data, &matches, rules, path, output.reveal)
                     })
                     .collect();
+                secrets.sort_unstable_by_key(|s| s.0);
+                secrets.dedup_by(|a, b| a.0 == b.0);
                 findings.iter().any(|f| !f.is_empty()).then_some(Scanned {
                     blob: i,
                     classes,
@@ -191,7 +190,7 @@ pub fn scan_history(
         .flatten()
         .collect();
     let mut tally = tally.into_inner().expect("no panics while locked");
-    let findings = group::group(&store, &history, found, engine, &commit_trim);
+    let findings = group::group(&store, &history, found, engine, output.reveal, &commit_trim);
     let mut notes = tally.notes;
     let missing = tally.missing.len() + history.missing.len();
     tally.stats.missing_objects = missing as u64;

@@ -18,7 +18,9 @@ use std::collections::HashMap;
 use gix::ObjectId;
 use rayon::prelude::*;
 
-use super::history::{FastMap, extend_hash};
+use gix::prelude::*;
+
+use super::history::{FastMap, TREE_MODE, extend_hash, is_file_mode};
 use super::listings::Run;
 use super::pages::Trimmer;
 
@@ -251,6 +253,48 @@ pub(crate) fn resolve(
         }
     }
     all
+}
+
+/// What a tree holds at a path, read from the object store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AtPath {
+    /// No file there: nothing, a directory, a symbolic link or a submodule.
+    Absent,
+    /// A regular file: its blob.
+    Blob(ObjectId),
+    /// A tree on the way could not be read (a partial or damaged clone).
+    Unreadable,
+}
+
+/// What `root`, a tree, holds at `path` (`/`-separated bytes), reading the
+/// trees on the way (`buf` is reused). For the few commits a history audit
+/// looks at one by one; [`resolve`] resolves every commit.
+pub fn at_path(repo: &gix::Repository, root: ObjectId, path: &[u8], buf: &mut Vec<u8>) -> AtPath {
+    let mut tree = root;
+    let mut parts = path.split(|&b| b == b'/').peekable();
+    while let Some(name) = parts.next() {
+        let Ok(entries) = repo.objects.find_tree_iter(&tree, buf) else {
+            return AtPath::Unreadable;
+        };
+        let mut found = None;
+        for entry in entries {
+            let Ok(entry) = entry else {
+                return AtPath::Unreadable;
+            };
+            if entry.filename == name {
+                found = Some((u32::from(entry.mode.value()), entry.oid.to_owned()));
+                break;
+            }
+        }
+        match found {
+            Some((mode, id)) if parts.peek().is_none() && is_file_mode(mode) => {
+                return AtPath::Blob(id);
+            }
+            Some((TREE_MODE, id)) if parts.peek().is_some() => tree = id,
+            _ => return AtPath::Absent,
+        }
+    }
+    AtPath::Absent
 }
 
 #[cfg(test)]
