@@ -259,14 +259,15 @@ pub(super) fn group(
         .collect();
     drop(bytes);
     let best = spec.best(found.iter().flat_map(|s| s.findings.iter().flatten()));
-    let mut tracer = Tracer::new(store, history, &resolved, &blobs, &paths.values, &secrets);
+    // One handle for the few reads from here on.
+    let repo = store.handle();
+    let mut tracer = Tracer::new(&repo, history, &resolved, &blobs, &paths.values, &secrets);
     let mut located = Located::default();
     let mut pairs = Pairs {
         spec: &spec,
         best: &best,
         memo: HashMap::new(),
     };
-    let repo = store.handle();
     let mut out = Vec::with_capacity(groups.len());
     for (p, d) in keys {
         let acc = &groups[&(p, d)];

@@ -28,7 +28,8 @@ use gix::prelude::*;
 
 use super::group::Blobs;
 use crate::detectors::Match;
-use crate::sources::git::history::{FastMap, FastSet, History, Store};
+use crate::sources::git::history::{FastMap, FastSet, History};
+use crate::sources::git::pages::Trimmer;
 use crate::sources::git::paths::{AtPath, Resolved, at_path};
 
 /// Why a commit that holds a secret may not be where it came from.
@@ -160,7 +161,7 @@ pub(super) struct Tracer<'a> {
     paths: &'a [Vec<u8>],
     /// The secrets of each path.
     secrets: &'a HashMap<u32, PathSecrets>,
-    repo: gix::Repository,
+    repo: &'a gix::Repository,
     buf: Vec<u8>,
     /// What each entry holds at each path, when read from its tree.
     at: FastMap<(u32, u32), AtPath>,
@@ -170,11 +171,17 @@ pub(super) struct Tracer<'a> {
     /// The last blob read and its contents (a path's secrets are looked
     /// for in one version after the other).
     last: Option<(ObjectId, Option<Vec<u8>>)>,
+    /// Gives back the pack pages the reads touch: each blob's delta chain
+    /// is a megabyte or two of pages, resident until then.
+    trim: Trimmer,
 }
+
+/// Lookups (a tree path or a blob) between two trims of the pack pages.
+const TRIM_READS: u64 = 8;
 
 impl<'a> Tracer<'a> {
     pub fn new(
-        store: &Store,
+        repo: &'a gix::Repository,
         history: &'a History,
         resolved: &'a Resolved,
         blobs: &'a Blobs<'a>,
@@ -187,11 +194,12 @@ impl<'a> Tracer<'a> {
             blobs,
             paths,
             secrets,
-            repo: store.handle(),
+            repo,
             buf: Vec::new(),
             at: FastMap::default(),
             bytes: FastMap::default(),
             last: None,
+            trim: Trimmer::new(TRIM_READS),
         }
     }
 
@@ -203,8 +211,9 @@ impl<'a> Tracer<'a> {
         if let Some(&at) = self.at.get(&(e, p)) {
             return at;
         }
+        self.trim.add(1);
         let at = match self.history.nodes[e as usize].tree {
-            Some(root) => at_path(&self.repo, root, &self.paths[p as usize], &mut self.buf),
+            Some(root) => at_path(self.repo, root, &self.paths[p as usize], &mut self.buf),
             None => AtPath::Absent,
         };
         self.at.insert((e, p), at);
@@ -225,6 +234,7 @@ impl<'a> Tracer<'a> {
     /// The contents of blob `id` (`None`: not in the object store).
     pub fn contents(&mut self, id: ObjectId) -> Option<&[u8]> {
         if self.last.as_ref().is_none_or(|(last, _)| *last != id) {
+            self.trim.add(1);
             let mut buf = Vec::new();
             let data = match self.repo.objects.try_find(&id, &mut buf) {
                 Ok(Some(o)) if o.kind == gix::objs::Kind::Blob => Some(o.data.to_vec()),
