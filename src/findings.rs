@@ -39,8 +39,10 @@ impl Provenance {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Introduced {
     /// The commit; absent when only a tag of a tree or blob holds it, or
-    /// when the commit is a shallow clone's boundary (the secret may be
-    /// older: see [`Finding::shallow_boundary`]).
+    /// when the commit may not be where the secret came from: a shallow
+    /// clone's boundary ([`Finding::shallow_boundary`]) or the oldest
+    /// version of the file a partial clone could read
+    /// ([`Finding::earliest_readable`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
     /// 1-based line and column (in characters) of the secret's first
@@ -116,8 +118,12 @@ pub struct Finding {
     /// key) or only in history (rotate the key and purge history).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at_head: Option<bool>,
-    /// History scans: how many commits introduced this secret at this path:
-    /// their file there holds it and no parent's file there does.
+    /// History scans: how many commits are known to have introduced this
+    /// secret at this path: their file there holds its bytes and no
+    /// parent's file there does. A commit that may not be where it came
+    /// from (a shallow clone's boundary, one whose parent's version of the
+    /// file could not be read) is not counted, nor a tag of a tree or blob:
+    /// 0 when no commit is known to have introduced it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commits: Option<u64>,
     /// History scans: the refs whose tips still hold the secret, at any path
@@ -126,7 +132,8 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live_in: Option<Vec<String>>,
     /// History scans: the first commit that introduced the secret at this
-    /// path, and where it was in that commit's file.
+    /// path (whose file first held its bytes, which may be before anything
+    /// made it detectable), and where it was in that commit's file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub introduced: Option<Introduced>,
     /// History scans: whether `line`… are HEAD's or the introducing

@@ -243,6 +243,12 @@ fn review_r14_a_tag_of_a_tree_or_blob_is_in_no_commit() {
     let out = text(repo.path());
     assert!(!out.contains("added here by"), "{out}");
     assert_eq!(
+        out.matches("  not at HEAD; as a tag of a tree or blob had it:")
+            .count(),
+        2,
+        "{out}"
+    );
+    assert_eq!(
         out.matches("in no commit, only a tag of a tree or blob; still on tag `")
             .count(),
         2,

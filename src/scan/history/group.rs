@@ -328,7 +328,12 @@ pub(super) fn group(
         f.lines_at = Some(if at_head_here.is_some() {
             LinesAt::Head
         } else {
-            f.file_at_head = history.head.map(|h| tracer.has_file(h, p));
+            // What only a tag of a tree or blob holds was never in HEAD's
+            // history at that path: nothing to say of HEAD's file.
+            f.file_at_head = history
+                .head
+                .filter(|_| node.time.is_some())
+                .map(|h| tracer.has_file(h, p));
             LinesAt::Introduced
         });
         f.path = path.into_owned();

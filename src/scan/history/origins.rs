@@ -310,3 +310,30 @@ impl<'a> Tracer<'a> {
         matches!(self.blob_at(e, p), AtPath::Blob(_))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_paths_secrets_are_found_at_every_place_disjoint() {
+        let bytes: Vec<Box<[u8]>> = vec![
+            b"KEYKEYKEY".as_slice().into(),
+            b"SECRET".as_slice().into(),
+            b"KEY".as_slice().into(),
+            Box::default(),
+        ];
+        let at = PathSecrets::new(vec![(0, 7), (1, 8), (2, 9), (3, 10)], &bytes);
+        let data = b"a KEYKEYKEY b SECRET c SECRET";
+        let found: Vec<(u32, usize, usize)> = at
+            .find(data)
+            .iter()
+            .map(|m| (m.rule, m.start, m.end))
+            .collect();
+        // The longer of two that start together; what overlaps it is left.
+        assert_eq!(found, [(7, 2, 11), (8, 14, 20), (8, 23, 29)]);
+        let held: std::collections::BTreeSet<u32> = at.held(data).into_iter().collect();
+        assert_eq!(held, [0, 1, 2].into(), "held anywhere, even inside another");
+        assert!(at.held(b"nothing").is_empty());
+    }
+}
