@@ -109,7 +109,7 @@ fn review_r8_a_version_where_the_secret_was_not_detectable_is_shown_masked_and_c
     let out = text(repo.path());
     assert!(!out.contains(&key) && !out.contains(&secret), "{out}");
     assert!(out.contains("  2 | client = Client(\""), "{out}");
-    assert!(out.contains("the file is gone at HEAD; as commit"), "{out}");
+    assert!(out.contains("HEAD has no such file; as commit"), "{out}");
 }
 
 /// Reviewer R's a11: a key that another file identifies as Binance's is
@@ -309,7 +309,7 @@ fn review_r14_a_file_gone_at_head_is_not_called_heads_version() {
             .to_string()
     };
     assert!(
-        block("gone.env").contains("  the file is gone at HEAD; as commit"),
+        block("gone.env").contains("  HEAD has no such file; as commit"),
         "{out}"
     );
     assert!(
@@ -318,7 +318,7 @@ fn review_r14_a_file_gone_at_head_is_not_called_heads_version() {
     );
     let sarif = stdout(&run(repo.path(), &["git", "--format", "sarif"]));
     assert!(
-        sarif.contains("the file is gone at HEAD: at line 1 of commit"),
+        sarif.contains("HEAD has no such file: at line 1 of commit"),
         "{sarif}"
     );
 }

@@ -36,7 +36,7 @@ pub fn source(f: &Finding) -> String {
 pub fn not_at_head(f: &Finding) -> &'static str {
     match f.file_at_head {
         Some(true) => "not in HEAD's version of this file",
-        Some(false) => "the file is gone at HEAD",
+        Some(false) => "HEAD has no such file",
         None => "not at HEAD",
     }
 }
