@@ -257,7 +257,6 @@ pub(super) fn group(
         .into_iter()
         .map(|(p, of)| (p, PathSecrets::new(of, &bytes)))
         .collect();
-    drop(bytes);
     let best = spec.best(found.iter().flat_map(|s| s.findings.iter().flatten()));
     // One handle for the few reads from here on.
     let repo = store.handle();

@@ -20,9 +20,10 @@
 //! and only versions on the way back from a detected introduction are
 //! read: a few blobs per secret.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use gix::ObjectId;
 use gix::prelude::*;
 
@@ -94,31 +95,45 @@ enum Version {
 pub(super) struct PathSecrets {
     /// Digest index and the index of a rule that found it, by pattern.
     pub secrets: Vec<(u32, u32)>,
-    /// Their bytes (an empty one never matches).
-    finder: Option<AhoCorasick>,
+    /// Their bytes, by pattern.
+    patterns: Vec<Box<[u8]>>,
+    /// Built when a version is first looked at (most paths never are).
+    finder: OnceCell<Option<AhoCorasick>>,
 }
 
 impl PathSecrets {
     /// `secrets`: digest index and rule index; `bytes`: each secret's
-    /// bytes by digest index.
+    /// bytes by digest index (an empty one is left out).
     pub fn new(secrets: Vec<(u32, u32)>, bytes: &[Box<[u8]>]) -> Self {
-        let patterns = secrets.iter().map(|&(d, _)| &*bytes[d as usize]);
-        let finder = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(patterns.filter(|p| !p.is_empty()).collect::<Vec<_>>())
-            .ok();
-        let secrets = secrets
+        let (secrets, patterns) = secrets
             .into_iter()
             .filter(|&(d, _)| !bytes[d as usize].is_empty())
-            .collect();
-        PathSecrets { secrets, finder }
+            .map(|(d, rule)| ((d, rule), bytes[d as usize].clone()))
+            .unzip();
+        PathSecrets {
+            secrets,
+            patterns,
+            finder: OnceCell::new(),
+        }
+    }
+
+    fn finder(&self) -> Option<&AhoCorasick> {
+        self.finder
+            .get_or_init(|| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .kind(Some(AhoCorasickKind::ContiguousNFA))
+                    .build(&self.patterns)
+                    .ok()
+            })
+            .as_ref()
     }
 
     /// Every place `data` holds one of the secrets, as matches of the rule
     /// that found it, sorted and disjoint (of two that overlap, the one
     /// that starts first, or the longer).
     pub fn find(&self, data: &[u8]) -> Vec<Match> {
-        let Some(finder) = &self.finder else {
+        let Some(finder) = self.finder() else {
             return Vec::new();
         };
         let mut found: Vec<Match> = finder
@@ -144,7 +159,7 @@ impl PathSecrets {
 
     /// The digest indices of the secrets `data` holds, at any place.
     fn held(&self, data: &[u8]) -> FastSet<u32> {
-        self.finder.as_ref().map_or_else(FastSet::default, |f| {
+        self.finder().map_or_else(FastSet::default, |f| {
             f.find_overlapping_iter(data)
                 .map(|m| self.secrets[m.pattern().as_usize()].0)
                 .collect()
