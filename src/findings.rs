@@ -17,8 +17,25 @@ use crate::rules::{Rule, Severity};
 pub struct Provenance {
     pub commit: String,
     pub author: String,
-    /// RFC 3339 author date.
+    /// RFC 3339 author date: when the change was written.
     pub date: String,
+    /// History audits: RFC 3339 committer date, when the commit was made
+    /// (a rebase or cherry-pick makes it later than `date`). The audit
+    /// orders a secret's introductions by it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub committed: Option<String>,
+}
+
+impl Provenance {
+    /// The author date, and the committer date when it differs (a rebase,
+    /// a cherry-pick): `2023-01-01T00:00:00+00:00 (committed
+    /// 2025-01-01T00:00:00+00:00)`.
+    pub fn dates(&self) -> String {
+        match &self.committed {
+            Some(c) if *c != self.date => format!("{} (committed {c})", self.date),
+            _ => self.date.clone(),
+        }
+    }
 }
 
 /// Where a history audit's secret was first introduced at a path: the
@@ -26,8 +43,10 @@ pub struct Provenance {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Introduced {
     /// The commit; absent when only a tag of a tree or blob holds it, or
-    /// when the commit is a shallow clone's boundary (the secret may be
-    /// older: see [`Finding::shallow_boundary`]).
+    /// when the commit may not be where the secret came from: a shallow
+    /// clone's boundary ([`Finding::shallow_boundary`]) or the oldest
+    /// version of the file a partial clone could read
+    /// ([`Finding::earliest_readable`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
     /// 1-based line and column (in characters) of the secret's first
@@ -87,12 +106,28 @@ pub struct Finding {
     /// `author` or `date` is given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shallow_boundary: Option<String>,
+    /// History scans of a partial (or damaged) clone: the earliest commit
+    /// whose file at this path could be read and holds the secret, when
+    /// the version before it could not be read (its blob was not fetched):
+    /// the commit that added the secret may be older, so no `commit`,
+    /// `author` or `date` is given (as with `shallow_boundary`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub earliest_readable: Option<String>,
+    /// History scans, when `lines_at` is `introduced`: whether HEAD's tree
+    /// has a file at this path at all (it may hold another version of it,
+    /// or none).
+    #[serde(skip)]
+    pub file_at_head: Option<bool>,
     /// History scans: whether the secret is still in HEAD's tree (rotate the
     /// key) or only in history (rotate the key and purge history).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at_head: Option<bool>,
-    /// History scans: how many commits introduced this secret at this path:
-    /// their file there holds it and no parent's file there does.
+    /// History scans: how many commits are known to have introduced this
+    /// secret at this path: their file there holds its bytes and no
+    /// parent's file there does. A commit that may not be where it came
+    /// from (a shallow clone's boundary, one whose parent's version of the
+    /// file could not be read) is not counted, nor a tag of a tree or blob:
+    /// 0 when no commit is known to have introduced it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commits: Option<u64>,
     /// History scans: the refs whose tips still hold the secret, at any path
@@ -101,7 +136,8 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live_in: Option<Vec<String>>,
     /// History scans: the first commit that introduced the secret at this
-    /// path, and where it was in that commit's file.
+    /// path (whose file first held its bytes, which may be before anything
+    /// made it detectable), and where it was in that commit's file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub introduced: Option<Introduced>,
     /// History scans: whether `line`… are HEAD's or the introducing
@@ -510,6 +546,8 @@ pub fn from_window(
             paired: None,
             provenance: None,
             shallow_boundary: None,
+            earliest_readable: None,
+            file_at_head: None,
             at_head: None,
             commits: None,
             live_in: None,

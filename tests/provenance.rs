@@ -399,10 +399,115 @@ fn a_path_that_is_not_utf8_is_resolved_in_every_commit() {
     }
     let doc = history(repo.path(), &[]);
     let f = &findings(&doc)[0];
-    assert_eq!(f["path"], "caf\u{FFFD}.env", "{doc:#}");
+    assert_eq!(f["path"], "caf\\xe9.env", "{doc:#}");
     assert_eq!(
         (&f["commits"], &f["at_head"]),
         (&Value::from(1), &Value::from(true))
     );
     assert_eq!(f["lines_at"], "head");
+}
+
+/// Reviewer R's a12: two names that are not UTF-8 and differ only there
+/// (`a\xff.env`, `a\xfe.env`) were one entry, shown `a\u{FFFD}.env`. Each
+/// is its own entry, shown with the byte escaped; fingerprints stay those
+/// of `keyhound scan` (which names both lossily).
+#[test]
+fn review_r14_two_names_that_are_not_utf8_and_look_alike_are_two_entries() {
+    use std::os::unix::ffi::OsStrExt;
+    let mut repo = Repo::new();
+    let first = std::ffi::OsStr::from_bytes(b"a\xff.env");
+    let second = std::ffi::OsStr::from_bytes(b"a\xfe.env");
+    let secret = leak("look-alike");
+    std::fs::write(repo.path().join(first), &secret).unwrap();
+    repo.stage_all();
+    let one = repo.commit("one");
+    std::fs::write(repo.path().join(second), format!("{secret}X=1\n")).unwrap();
+    repo.stage_all();
+    let two = repo.commit("two");
+    std::fs::remove_file(repo.path().join(first)).unwrap();
+    repo.stage_all();
+    repo.commit("remove the first");
+    let doc = history(repo.path(), &[]);
+    let got: Vec<(&str, &str, &str)> = findings(&doc)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap(),
+                f["commit"].as_str().unwrap(),
+                f["lines_at"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let (one, two) = (one.to_string(), two.to_string());
+    assert_eq!(
+        got,
+        [
+            ("a\\xfe.env", two.as_str(), "head"),
+            ("a\\xff.env", one.as_str(), "introduced")
+        ],
+        "{doc:#}"
+    );
+    let (_, scan) = scan_json(repo.path(), &["."]);
+    assert_eq!(
+        findings(&scan)[0]["fingerprint"],
+        findings(&doc)[0]["fingerprint"]
+    );
+}
+
+/// Reviewer R's a3 (U11): a secret's first exposure is chosen by committer
+/// date, but only the author date was shown, so a rebased commit authored
+/// earlier looked like the first. JSON keeps `date` (the author date) and
+/// adds `committed`; the text shows the committer date when it differs.
+#[test]
+fn review_r6_the_committer_date_that_orders_exposures_is_shown() {
+    let mut repo = Repo::new();
+    let secret = leak("rebased");
+    repo.set_time(1_640_995_200); // 2022-01-01
+    repo.commit_files(&[("README", "base\n")], "base");
+    repo.set_time(1_704_067_200); // 2024-01-01
+    let zzz = repo.commit_files(&[("zzz.env", &secret)], "zzz");
+    // Authored 2023-01-01, committed (rebased) 2025-01-01.
+    repo.write("aaa.env", secret.as_bytes());
+    repo.stage_all();
+    let sig = |t: i64| git2::Signature::new("Rae", "rae@example.com", &git2::Time::new(t, 0));
+    let (author, committer) = (sig(1_672_531_200).unwrap(), sig(1_735_689_600).unwrap());
+    let tree = repo
+        .repo
+        .find_tree(repo.repo.index().unwrap().write_tree().unwrap())
+        .unwrap();
+    let parent = repo.repo.head().unwrap().peel_to_commit().unwrap();
+    let aaa = repo
+        .repo
+        .commit(Some("HEAD"), &author, &committer, "aaa", &tree, &[&parent])
+        .unwrap();
+    let doc = history(repo.path(), &[]);
+    let f = by_path(&doc, "aaa.env");
+    assert_eq!(f["commit"], aaa.to_string());
+    assert_eq!(f["date"], "2023-01-01T00:00:00+00:00", "the author date");
+    assert_eq!(f["committed"], "2025-01-01T00:00:00+00:00", "{doc:#}");
+    assert_eq!(
+        by_path(&doc, "zzz.env")["committed"],
+        "2024-01-01T01:00:00+01:00"
+    );
+    let out = stdout(&run(repo.path(), &["git"]));
+    assert!(out.starts_with("zzz.env:2:"), "headed by zzz.env: {out}");
+    assert!(
+        out.contains(&format!(
+            "also at aaa.env:2:20 (first added in commit {} on 2023-01-01T00:00:00+00:00 (committed 2025-01-01T00:00:00+00:00);",
+            &aaa.to_string()[..12]
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "first added in commit {} by Alice <alice@example.com> on 2024-01-01T01:00:00+01:00\n",
+            &zzz.to_string()[..12]
+        )),
+        "the same date twice is shown once: {out}"
+    );
+    // README says what orders them.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let words = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("the earliest by committer date"), "README");
 }

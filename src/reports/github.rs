@@ -43,7 +43,7 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
                 ", added in {} by {} on {}",
                 &p.commit[..p.commit.len().min(12)],
                 p.author,
-                p.date
+                p.dates()
             ));
         }
         message.push_str(&history_note(f, f.provenance.is_some()));

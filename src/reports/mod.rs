@@ -4,6 +4,7 @@
 pub mod escape;
 pub mod github;
 pub mod json;
+pub mod origin;
 pub mod sarif;
 pub mod text;
 

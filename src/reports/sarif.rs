@@ -4,6 +4,7 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
+use super::origin;
 use crate::findings::{Finding, LinesAt};
 use crate::rules::{Rule, RuleSet, Severity};
 use crate::scan::Outcome;
@@ -81,27 +82,39 @@ fn rule_descriptor(rule: &Rule) -> Value {
     })
 }
 
-/// A history finding's facts as a sentence: where its lines come from and
-/// which refs still hold it ("" for other findings). `commit_named`: the
-/// message already names the introducing commit.
+/// A history finding's facts as a sentence: where its lines come from,
+/// why no commit is named when none is, and which refs still hold it (""
+/// for other findings). `commit_named`: the message already names the
+/// introducing commit.
 pub fn history_note(f: &Finding, commit_named: bool) -> String {
     let Some(intro) = &f.introduced else {
         return String::new();
     };
-    let commit = match &intro.commit {
-        _ if commit_named => "that commit".to_string(),
-        Some(c) => format!("commit {}", &c[..c.len().min(12)]),
-        None => "a tag".to_string(),
+    let from = if commit_named {
+        "that commit".to_string()
+    } else {
+        origin::source(f)
     };
+    // Only a commit that is known to have added the secret added it.
+    let added = f.provenance.is_some();
     let mut s = match f.lines_at {
         Some(LinesAt::Introduced) => format!(
-            "; not in HEAD's version of this file: at line {} of {commit}, which added it",
-            intro.line
+            "; {}: at line {} of {from}{}",
+            origin::not_at_head(f),
+            intro.line,
+            if added { ", which added it" } else { "" }
         ),
-        _ if intro.line != f.line => format!("; at line {} when {commit} added it", intro.line),
+        _ if intro.line != f.line && added => {
+            format!("; at line {} when {from} added it", intro.line)
+        }
+        _ if intro.line != f.line => format!("; at line {} in {from}", intro.line),
         _ => String::new(),
     };
-    // Range findings carry `introduced` but no refs: nothing to say.
+    if let Some(why) = origin::unknown(f) {
+        s.push_str("; ");
+        s.push_str(why);
+    }
+    // Range findings carry `introduced` but no refs: nothing more to say.
     let Some(live) = f.live_in.as_deref() else {
         return s;
     };
@@ -144,9 +157,15 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
     }
     if let Some(p) = &f.provenance {
         r["properties"] = json!({ "commit": p.commit, "author": p.author, "date": p.date });
+        if let Some(c) = &p.committed {
+            r["properties"]["committed"] = json!(c);
+        }
     }
     if let Some(b) = &f.shallow_boundary {
         r["properties"]["shallow_boundary"] = json!(b);
+    }
+    if let Some(c) = &f.earliest_readable {
+        r["properties"]["earliest_readable"] = json!(c);
     }
     if f.introduced.is_some() {
         // Range findings have no `at_head`, `live_in` or `commits`.

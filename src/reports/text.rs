@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::io::{self, Write};
 
 use super::escape::escape;
+use super::origin;
 use super::{BINANCE_PLAYBOOK, TextOptions};
 use crate::config::{CONFIG_FILE, InUse};
 use crate::findings::{Finding, LinesAt};
@@ -143,66 +144,40 @@ fn write_finding(
         p.severity(f.severity)
     )?;
     writeln!(out, "  {}", escape(&what(f)))?;
-    if let Some(prov) = &f.provenance {
-        let verb = if f.at_head.is_some() {
-            "first added in"
-        } else {
-            "added in"
-        };
-        // HEAD's lines are shown; say where the secret was when it came.
-        let there = match &f.introduced {
-            Some(i) if f.lines_at == Some(LinesAt::Head) && i.line != f.line => {
-                format!(" (at {} there)", lines(i.line, i.end_line))
-            }
-            _ => String::new(),
-        };
-        writeln!(
-            out,
-            "  {verb} commit {}{there} by {} on {}",
-            short(&prov.commit),
-            escape(&prov.author),
-            prov.date
-        )?;
-    }
-    if let Some(boundary) = &f.shallow_boundary {
-        writeln!(
-            out,
-            "  present at this shallow clone's boundary (commit {}): added there or by an older commit the clone does not have",
-            short(boundary)
-        )?;
+    // HEAD's lines are shown; say where the secret was when it came.
+    let there = match &f.introduced {
+        Some(i) if f.lines_at == Some(LinesAt::Head) && i.line != f.line => {
+            format!(" (at {} there)", lines(i.line, i.end_line))
+        }
+        _ => String::new(),
+    };
+    if let Some(first) = origin::first_line(f, &there) {
+        writeln!(out, "  {first}")?;
     }
     if f.at_head.is_some() {
-        let commits = f.commits.unwrap_or(1);
         writeln!(
             out,
-            "  added here by {commits} commit{}; {}",
-            if commits == 1 { "" } else { "s" },
+            "  {}; {}",
+            origin::added(f, "here"),
             status(f, also_at, p)
         )?;
     }
     for g in also_at {
-        let commits = g.commits.unwrap_or(1);
-        let first = match &g.provenance {
-            Some(prov) => format!(
-                " (first added in commit {} on {}; added there by {commits} commit{})",
-                short(&prov.commit),
-                prov.date,
-                if commits == 1 { "" } else { "s" }
-            ),
-            None => String::new(),
-        };
         writeln!(
             out,
-            "  also at {}:{}:{}{first}",
+            "  also at {}:{}:{}{}",
             escape(&g.path),
             g.line,
-            g.column
+            g.column,
+            origin::also_at(g)
         )?;
     }
     if f.lines_at == Some(LinesAt::Introduced) {
         writeln!(
             out,
-            "  not in HEAD's version of this file; as that commit had it:"
+            "  {}; as {} had it:",
+            origin::not_at_head(f),
+            origin::source(f)
         )?;
     }
     let (before, inside, after) = snippet_parts(f);
@@ -228,14 +203,9 @@ fn write_finding(
     writeln!(out)
 }
 
-/// A commit id as shown: its first 12 hex digits.
-fn short(commit: &str) -> &str {
-    &commit[..commit.len().min(12)]
-}
-
 /// History scans report a secret once per path; people want it once:
 /// headed by its first exposure (the earliest commit that introduced it at
-/// any path, by commit date, ties by topological order), with the other
+/// any path, by committer date, ties by topological order), with the other
 /// paths listed under it. Other scans keep one entry per finding.
 fn group_by_secret(findings: &[Finding]) -> Vec<(&Finding, Vec<&Finding>)> {
     let mut out: Vec<(&Finding, Vec<&Finding>)> = Vec::new();

@@ -100,26 +100,39 @@ pub fn scan_blob_as(
         display: blob.display,
         relative: blob.relative,
     };
-    let mut found = blob_findings(engine, blob.data, path, output.reveal, scratch);
+    let mut found = blob_findings(engine, blob.data, path, output.reveal, scratch, None);
     settle(&mut found, blob.display, fingerprint_path);
     found
 }
 
+/// A secret as the history audit keeps it in memory: (SHA-256 of its
+/// bytes, its bytes).
+pub type SecretBytes = ([u8; 32], Box<[u8]>);
+
 /// The findings of one blob, named by `path.display`: a UTF-16 text is
 /// decoded and scanned as text (`sources::utf16`), and credentials that
 /// `keyhound:allow` silenced count as the other half of a pair.
+/// With `secrets`, each match's secret is also pushed there as
+/// (SHA-256 of its bytes, its bytes), for the history audit's look-back.
 pub fn blob_findings(
     engine: &Engine,
     data: &[u8],
     path: PathForms<'_>,
     reveal: Reveal,
     scratch: &mut Scratch,
+    secrets: Option<&mut Vec<SecretBytes>>,
 ) -> Vec<Finding> {
     let decoded = crate::sources::utf16::decode(data);
     let data = decoded.as_deref().unwrap_or(data);
     let matches = engine.scan_file(data, path, scratch);
     if matches.is_empty() {
         return Vec::new();
+    }
+    if let Some(secrets) = secrets {
+        secrets.extend(matches.iter().map(|m| {
+            let raw = m.decoded.as_deref().unwrap_or(&data[m.start..m.end]);
+            (findings::digest(raw), raw.into())
+        }));
     }
     findings::from_matches(
         data,

@@ -123,7 +123,13 @@ pub fn at_head(
                 h.lines_at = Some(LinesAt::Head);
                 *f = h;
             }
-            None => f.lines_at = Some(LinesAt::Introduced),
+            None => {
+                f.lines_at = Some(LinesAt::Introduced);
+                f.file_at_head = tree.as_ref().map(|t| {
+                    t.get_path(Path::new(&f.path))
+                        .is_ok_and(|e| e.kind() == Some(git2::ObjectType::Blob))
+                });
+            }
         }
     }
     out

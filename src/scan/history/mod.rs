@@ -3,6 +3,7 @@
 //! many commits introduced it, and which refs still hold it (`group`).
 
 mod group;
+mod origins;
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -41,6 +42,10 @@ struct Scanned {
     /// `findings`, or `None` when the path is ignored or allowlisted.
     classes: Vec<Option<usize>>,
     findings: Vec<Vec<Finding>>,
+    /// Each secret found (SHA-256, as in [`Finding::secret_digest`]) and
+    /// its bytes, to look for in older versions of the file (`origins`).
+    /// Kept in memory only, never reported.
+    secrets: Vec<([u8; 32], Box<[u8]>)>,
 }
 
 /// How a path filters a blob's findings: `None` when it hides them all
@@ -112,22 +117,25 @@ pub fn scan_history(
             || (store.handle(), Scratch::default(), Vec::new()),
             |(repo, scratch, buf), (i, (oid, intros))| {
                 counters.files.fetch_add(1, Ordering::Relaxed);
-                let mut kinds: Vec<(Vec<u32>, &str)> = Vec::new();
+                // Rules and ignore files match paths as text.
+                let mut kinds: Vec<(Vec<u32>, String)> = Vec::new();
                 let classes: Vec<Option<usize>> = intros
                     .iter()
                     .map(|x| {
-                        let class = path_class(engine, ignore, &path_rules, &x.path)?;
+                        let text = String::from_utf8_lossy(&x.path);
+                        let class = path_class(engine, ignore, &path_rules, &text)?;
                         Some(match kinds.iter().position(|(c, _)| *c == class) {
                             Some(k) => k,
                             None => {
-                                kinds.push((class, &x.path));
+                                kinds.push((class, text.into_owned()));
                                 kinds.len() - 1
                             }
                         })
                     })
                     .collect();
                 // Every path hides the blob's findings: not even read.
-                let &(_, path) = kinds.first()?;
+                let path =
+                    history::shown_path(&intros[classes.iter().position(Option::is_some)?].path);
                 let data = match repo.objects.try_find(oid, buf) {
                     Ok(Some(d)) if d.kind == gix::objs::Kind::Blob => d.data,
                     _ => {
@@ -152,27 +160,38 @@ pub fn scan_history(
                     t.stats.files_scanned_binary += u64::from(is_binary(data));
                     t.stats.bytes_scanned += data.len() as u64;
                 }
+                let mut secrets: Vec<scan::SecretBytes> = Vec::new();
                 let findings: Vec<Vec<Finding>> = kinds
                     .iter()
-                    .map(|&(_, path)| {
+                    .map(|(_, path)| {
                         let forms = PathForms {
                             display: path,
                             relative: path,
                         };
-                        scan::blob_findings(engine, data, forms, output.reveal, scratch)
+                        scan::blob_findings(
+                            engine,
+                            data,
+                            forms,
+                            output.reveal,
+                            scratch,
+                            Some(&mut secrets),
+                        )
                     })
                     .collect();
+                secrets.sort_unstable_by_key(|s| s.0);
+                secrets.dedup_by(|a, b| a.0 == b.0);
                 findings.iter().any(|f| !f.is_empty()).then_some(Scanned {
                     blob: i,
                     classes,
                     findings,
+                    secrets,
                 })
             },
         )
         .flatten()
         .collect();
     let mut tally = tally.into_inner().expect("no panics while locked");
-    let findings = group::group(&store, &history, found, engine, &commit_trim);
+    let findings = group::group(&store, &history, found, engine, output.reveal, &commit_trim);
     let mut notes = tally.notes;
     let missing = tally.missing.len() + history.missing.len();
     tally.stats.missing_objects = missing as u64;

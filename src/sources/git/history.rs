@@ -33,7 +33,9 @@ const PACK_CACHE: usize = 8 << 20;
 /// A blob at a path, first seen in a commit.
 #[derive(Debug, Clone)]
 pub struct Introduction {
-    pub path: String,
+    /// The path as Git has it: `/`-separated bytes, not always UTF-8 (two
+    /// names that are not may look alike once shown; see [`shown_path`]).
+    pub path: Vec<u8>,
     /// Index into [`History::commits`].
     pub commit: u32,
 }
@@ -301,7 +303,24 @@ fn topological(
 struct Pair {
     blob: ObjectId,
     hash: u64,
-    path: String,
+    path: Vec<u8>,
+}
+
+/// A path as shown: as it is when it is UTF-8, else with each byte that is
+/// not as `\xNN`, so that two names that differ only there stay apart
+/// (`String::from_utf8_lossy` would show both with U+FFFD).
+pub fn shown_path(raw: &[u8]) -> std::borrow::Cow<'_, str> {
+    if let Ok(s) = std::str::from_utf8(raw) {
+        return s.into();
+    }
+    let mut out = String::with_capacity(raw.len() + 8);
+    for chunk in raw.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out.into()
 }
 
 /// One thread's walk over a run of commits.
@@ -370,7 +389,7 @@ impl Walker {
                         out.push(Pair {
                             blob: id,
                             hash,
-                            path: String::from_utf8_lossy(path).into_owned(),
+                            path: path.clone(),
                         });
                     }
                     path.truncate(mark);
@@ -480,9 +499,10 @@ pub fn enumerate(store: &Store, trim: &Trimmer) -> Result<History> {
                 history.blobs.push((blob, Vec::new()));
                 history.blobs.len() - 1
             });
-            history.blobs[at]
-                .1
-                .push(Introduction { path: name, commit });
+            history.blobs[at].1.push(Introduction {
+                path: name.into_bytes(),
+                commit,
+            });
         }
         commit += 1;
     }
@@ -520,12 +540,26 @@ fn name_tips(history: &mut History, named: &[(String, ObjectId)], head: Option<O
     }
 }
 
-/// Who made commit `id`, and when.
+/// Who made commit `id`, and when: author and author date, and the
+/// committer date.
 pub fn provenance(repo: &gix::Repository, id: ObjectId) -> Option<Provenance> {
     let mut buf = Vec::new();
     let data = repo.objects.try_find(&id, &mut buf).ok()??;
-    let author = data.try_into_commit_iter()?.author().ok()?.trim();
+    use gix::objs::commit::ref_iter::Token;
+    let (mut author, mut committer) = (None, None);
+    for token in data.try_into_commit_iter()? {
+        match token.ok()? {
+            Token::Author { signature } => author = Some(signature.trim()),
+            Token::Committer { signature } => {
+                committer = Some(signature.trim());
+                break;
+            }
+            _ => {}
+        }
+    }
+    let author = author?;
     let when = author.time().ok()?;
+    let committed = committer?.time().ok()?;
     let name = String::from_utf8_lossy(author.name).into_owned();
     let email = String::from_utf8_lossy(author.email).into_owned();
     Some(Provenance {
@@ -536,5 +570,9 @@ pub fn provenance(repo: &gix::Repository, id: ObjectId) -> Option<Provenance> {
             format!("{name} <{email}>")
         },
         date: super::dates::rfc3339(when.seconds, when.offset / 60),
+        committed: Some(super::dates::rfc3339(
+            committed.seconds,
+            committed.offset / 60,
+        )),
     })
 }

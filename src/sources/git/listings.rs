@@ -63,11 +63,24 @@ impl Run {
 
     /// Notes that `tree`, at the path hashed `path`, was read and holds
     /// `now` (in tree order); leaves `now` empty for reuse.
+    ///
+    /// The changes are ordered so that applying them in turn to the last
+    /// listing gives `now` whatever the two listings' orders: every removal
+    /// comes before every addition. Git sorts a tree entry as if its name
+    /// ended with `/` (`config` the file before `config.env`, `config/` the
+    /// tree after it), so a name that turns from file into directory, or
+    /// back, moves; the walk below may then take an entry both listings
+    /// hold for added at its new place and removed at its old one.
     pub fn read(&mut self, path: u64, tree: ObjectId, now: &mut Vec<Entry>) {
         let last = self.last.entry(path).or_default();
+        let start = self.changes.len();
         // Both listings are in tree order: walk them side by side, an
         // entry added or removed here and there (the usual case) found by
-        // looking one entry ahead; anything else by name.
+        // looking one entry ahead; anything else by name. An entry of
+        // `now` that the walk does not pair with its like in `last` is
+        // given as added (with what it is now), so a removal the walk
+        // wrongly inferred for it (an entry that moved) is undone: the
+        // removals are applied first.
         let (mut i, mut j) = (0, 0);
         while i < now.len() && j < last.len() {
             let (a, b) = (&now[i], &last[j]);
@@ -107,6 +120,11 @@ impl Run {
                     self.changes.push((b.path, None));
                 }
             }
+        }
+        let fresh = &mut self.changes[start..];
+        if fresh.iter().any(|c| c.1.is_none()) {
+            // Stable: removals first, additions after, each in walk order.
+            fresh.sort_by_key(|c| c.1.is_some());
         }
         std::mem::swap(last, now);
         now.clear();
@@ -210,6 +228,99 @@ mod tests {
         let mut changes = run.reads(1).next().unwrap().1.to_vec();
         changes.sort_by_key(|c| c.0);
         changes
+    }
+
+    /// What replaying the changes of a read of `b` after a read of `a`
+    /// gives, in order, from `a`'s entries.
+    fn replay(a: &[Entry], b: &[Entry]) -> Vec<(u64, (ObjectId, bool))> {
+        let mut run = Run::new(0);
+        run.read(0, id(0), &mut a.to_vec());
+        run.end_entry();
+        run.read(0, id(0), &mut b.to_vec());
+        run.end_entry();
+        let mut state: FastMap<u64, (ObjectId, bool)> =
+            a.iter().map(|e| (e.path, (e.id, e.tree))).collect();
+        for &(path, now) in run.reads(1).next().unwrap().1 {
+            match now {
+                Some(v) => state.insert(path, v),
+                None => state.remove(&path),
+            };
+        }
+        let mut state: Vec<_> = state.into_iter().collect();
+        state.sort_by_key(|s| s.0);
+        state
+    }
+
+    fn listing(entries: &[Entry]) -> Vec<(u64, (ObjectId, bool))> {
+        let mut l: Vec<_> = entries.iter().map(|e| (e.path, (e.id, e.tree))).collect();
+        l.sort_by_key(|s| s.0);
+        l
+    }
+
+    fn tree(path: u64, n: u8) -> Entry {
+        Entry {
+            path,
+            id: id(n),
+            tree: true,
+        }
+    }
+
+    /// Git's order sorts a tree as if its name ended with `/`: `config`
+    /// (file, 1) < `config.env` (2) < `config/` (tree, 1).
+    #[test]
+    fn review_r1_a_file_that_becomes_a_directory_moves_and_its_neighbours_stay() {
+        let file_then = [e(1, 1), e(2, 2)];
+        let dir_now = [e(2, 2), tree(1, 3)];
+        assert_eq!(replay(&file_then, &dir_now), listing(&dir_now));
+        assert_eq!(replay(&dir_now, &file_then), listing(&file_then));
+        // With a neighbour changed, added or removed on the way.
+        let dir_more = [e(2, 5), tree(1, 3), e(4, 4)];
+        assert_eq!(replay(&file_then, &dir_more), listing(&dir_more));
+        assert_eq!(replay(&dir_more, &file_then), listing(&file_then));
+        // `a` < `a-b` < `a.b` < `a/` < `a0`: a name that is a prefix of
+        // its neighbours, as file and as directory.
+        let file = [e(1, 1), e(2, 2), e(3, 3), e(5, 5)];
+        let dir = [e(2, 2), e(3, 3), tree(1, 4), e(5, 5)];
+        assert_eq!(replay(&file, &dir), listing(&dir));
+        assert_eq!(replay(&dir, &file), listing(&file));
+    }
+
+    /// Any two listings, in any orders: replaying the changes gives the
+    /// second, whatever moved, appeared or went.
+    #[test]
+    fn review_r1_replaying_changes_gives_the_new_listing_whatever_the_orders() {
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..20_000 {
+            let mut pick = |len: u64| -> Vec<Entry> {
+                let mut l: Vec<Entry> = Vec::new();
+                for path in 1..=8u64 {
+                    if next(3) > 0 {
+                        let (n, tree) = (next(3) as u8, next(2) == 0);
+                        l.push(Entry {
+                            path,
+                            id: id(n),
+                            tree,
+                        });
+                    }
+                }
+                // Mostly in one order, sometimes an entry moved.
+                for _ in 0..next(len) {
+                    let (x, y) = (next(8) as usize, next(8) as usize);
+                    if x < l.len() && y < l.len() {
+                        l.swap(x, y);
+                    }
+                }
+                l
+            };
+            let (a, b) = (pick(3), pick(3));
+            assert_eq!(replay(&a, &b), listing(&b), "{a:?} -> {b:?}");
+        }
     }
 
     #[test]

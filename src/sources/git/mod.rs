@@ -383,6 +383,7 @@ pub fn provenance(commit: &git2::Commit<'_>) -> Provenance {
             format!("{name} <{email}>")
         },
         date: dates::rfc3339(when.seconds(), when.offset_minutes()),
+        committed: None,
     }
 }
 

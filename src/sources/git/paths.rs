@@ -5,21 +5,22 @@
 //! has it.
 //!
 //! Only blobs of interest are kept (those with findings): a path whose blob
-//! has none holds no secret. The paths form a tree of directories; a
-//! directory's tree object is read once per thread however many commits
-//! share it (a cache keyed by directory and tree id). Root trees, different
-//! in nearly every commit, are not read again: the history walk kept each
-//! commit's root entries as changes (`roots`), so a commit costs only the
-//! directories it changed on the way to the paths. Results are interned:
+//! has none holds no secret. No tree is read: the history walk kept, for
+//! each tree it read, the entries that differ from the last tree it read at
+//! the same path (`listings`); replaying those in the walk's order tells
+//! what each directory on the way to the paths holds, kept by directory and
+//! tree id (the walk reads a tree once per path and thread). Paths are
+//! Git's bytes, hashed as the walk hashes them. Results are interned:
 //! consecutive commits that change none of the paths share one set.
 
 use std::collections::HashMap;
 
 use gix::ObjectId;
-use gix::prelude::*;
 use rayon::prelude::*;
 
-use super::history::{FastMap, Store, TREE_MODE, extend_hash, is_file_mode};
+use gix::prelude::*;
+
+use super::history::{FastMap, TREE_MODE, extend_hash, is_file_mode};
 use super::listings::Run;
 use super::pages::Trimmer;
 
@@ -74,8 +75,6 @@ struct Dir {
     /// The hash of its path, as the history walk hashes it.
     hash: u64,
     children: Vec<Child>,
-    /// Whether a child's name was not UTF-8 (shown lossily, with U+FFFD).
-    lossy: bool,
 }
 
 struct Child {
@@ -85,26 +84,27 @@ struct Child {
     dir: Option<u32>,
 }
 
-/// The directories of `paths` (`/`-separated), root first.
-fn directories(paths: &[String]) -> Vec<Dir> {
+/// The directories of `paths` (`/`-separated bytes, as Git has them), root
+/// first.
+fn directories(paths: &[Vec<u8>]) -> Vec<Dir> {
     let mut dirs = vec![Dir::default()];
     for (p, path) in paths.iter().enumerate() {
         let mut at = 0usize;
-        let mut parts = path.split('/').peekable();
+        let mut parts = path.split(|&b| b == b'/').peekable();
         while let Some(name) = parts.next() {
             let last = parts.peek().is_none();
             let found = dirs[at]
                 .children
-                .binary_search_by(|c| c.name.as_slice().cmp(name.as_bytes()));
+                .binary_search_by(|c| c.name.as_slice().cmp(name));
             let i = match found {
                 Ok(i) => i,
                 Err(i) => {
-                    let hash = extend_hash(dirs[at].hash, name.as_bytes());
+                    let hash = extend_hash(dirs[at].hash, name);
                     let children = &mut dirs[at].children;
                     children.insert(
                         i,
                         Child {
-                            name: name.as_bytes().to_vec(),
+                            name: name.to_vec(),
                             hash,
                             file: None,
                             dir: None,
@@ -113,7 +113,6 @@ fn directories(paths: &[String]) -> Vec<Dir> {
                     i
                 }
             };
-            dirs[at].lossy |= name.contains('\u{FFFD}');
             if last {
                 dirs[at].children[i].file = Some(p as u32);
             } else {
@@ -134,75 +133,6 @@ fn directories(paths: &[String]) -> Vec<Dir> {
         }
     }
     dirs
-}
-
-/// One thread's resolver.
-struct Resolver<'a> {
-    repo: gix::Repository,
-    dirs: &'a [Dir],
-    blobs: &'a FastMap<ObjectId, u32>,
-    memo: FastMap<(u32, ObjectId), u32>,
-    out: Resolved,
-    index: HashMap<Vec<Held>, u32>,
-    /// One buffer per depth: a tree iterator borrows its buffer.
-    bufs: Vec<Vec<u8>>,
-}
-
-impl Resolver<'_> {
-    /// The set of (path, blob) below directory `dir`, whose tree is `tree`.
-    fn dir(&mut self, dir: u32, tree: ObjectId, depth: usize) -> u32 {
-        if let Some(&id) = self.memo.get(&(dir, tree)) {
-            return id;
-        }
-        if self.bufs.len() <= depth {
-            self.bufs.resize_with(depth + 1, Vec::new);
-        }
-        let mut buf = std::mem::take(&mut self.bufs[depth]);
-        let mut held: Vec<Held> = Vec::new();
-        let dirs = self.dirs;
-        // A tree that cannot be read was noted by the history walk.
-        if let Ok(entries) = self.repo.objects.find_tree_iter(&tree, &mut buf) {
-            let d = &dirs[dir as usize];
-            for entry in entries.flatten() {
-                let Some(child) = find(d, entry.filename) else {
-                    continue;
-                };
-                let mode = u32::from(entry.mode.value());
-                if mode == TREE_MODE {
-                    if let Some(sub) = child.dir {
-                        let id = self.dir(sub, entry.oid.to_owned(), depth + 1);
-                        held.extend_from_slice(&self.out.sets[id as usize]);
-                    }
-                } else if is_file_mode(mode)
-                    && let (Some(path), Some(&blob)) =
-                        (child.file, self.blobs.get(&entry.oid.to_owned()))
-                {
-                    held.push((path, blob));
-                }
-            }
-        }
-        self.bufs[depth] = buf;
-        held.sort_unstable();
-        let id = self.out.intern(held, &mut self.index);
-        self.memo.insert((dir, tree), id);
-        id
-    }
-}
-
-/// The child of `dir` named `name`; names that are not UTF-8 are compared
-/// as the history walk shows them (lossily).
-fn find<'c>(dir: &'c Dir, name: &[u8]) -> Option<&'c Child> {
-    let by = |n: &[u8]| {
-        dir.children
-            .binary_search_by(|c| c.name.as_slice().cmp(n))
-            .ok()
-            .map(|i| &dir.children[i])
-    };
-    by(name).or_else(|| {
-        (dir.lossy && std::str::from_utf8(name).is_err())
-            .then(|| by(String::from_utf8_lossy(name).as_bytes()))
-            .flatten()
-    })
 }
 
 /// One thread's replay of a run of the history walk's reads.
@@ -269,44 +199,22 @@ impl Replay<'_> {
     }
 }
 
-/// Resolves `paths` in every entry of a history (`trees`: each entry's
-/// root tree, `None` resolving to the empty set), keeping the blobs of
-/// `blobs` (blob id → index). Replays the walk's `listings` (one run per
-/// thread) without reading a tree; when a path is not UTF-8 (the walk shows
-/// it lossily, its hash differs), the trees are read instead. `trim` is
-/// told of each entry, to give back pack pages as the history walk does.
+/// Resolves `paths` (`/`-separated bytes) in every entry of a history
+/// (`trees`: each entry's root tree, `None` resolving to the empty set),
+/// keeping the blobs of `blobs` (blob id → index). Replays the walk's
+/// `listings` (one run per thread) without reading a tree. `trim` is told
+/// of each entry, to give back pack pages as the history walk does.
 pub(crate) fn resolve(
-    store: &Store,
     trees: &[Option<ObjectId>],
     listings: &[Run],
-    paths: &[String],
+    paths: &[Vec<u8>],
     blobs: &FastMap<ObjectId, u32>,
     trim: &Trimmer,
 ) -> Resolved {
     let dirs = directories(paths);
-    let lossy = dirs.iter().any(|d| d.lossy);
     let runs: Vec<(u32, Vec<u32>, Resolved)> = listings
         .par_iter()
         .map(|run| {
-            if lossy {
-                let mut r = Resolver {
-                    repo: store.handle(),
-                    dirs: &dirs,
-                    blobs,
-                    memo: FastMap::default(),
-                    out: Resolved::default(),
-                    index: HashMap::new(),
-                    bufs: Vec::new(),
-                };
-                let empty = r.out.intern(Vec::new(), &mut r.index);
-                let at = (0..run.len())
-                    .map(|i| {
-                        trim.add(1);
-                        trees[run.start as usize + i].map_or(empty, |t| r.dir(0, t, 0))
-                    })
-                    .collect();
-                return (run.start, at, r.out);
-            }
             let mut r = Replay {
                 dirs: &dirs,
                 blobs,
@@ -347,13 +255,55 @@ pub(crate) fn resolve(
     all
 }
 
+/// What a tree holds at a path, read from the object store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AtPath {
+    /// No file there: nothing, a directory, a symbolic link or a submodule.
+    Absent,
+    /// A regular file: its blob.
+    Blob(ObjectId),
+    /// A tree on the way could not be read (a partial or damaged clone).
+    Unreadable,
+}
+
+/// What `root`, a tree, holds at `path` (`/`-separated bytes), reading the
+/// trees on the way (`buf` is reused). For the few commits a history audit
+/// looks at one by one; [`resolve`] resolves every commit.
+pub fn at_path(repo: &gix::Repository, root: ObjectId, path: &[u8], buf: &mut Vec<u8>) -> AtPath {
+    let mut tree = root;
+    let mut parts = path.split(|&b| b == b'/').peekable();
+    while let Some(name) = parts.next() {
+        let Ok(entries) = repo.objects.find_tree_iter(&tree, buf) else {
+            return AtPath::Unreadable;
+        };
+        let mut found = None;
+        for entry in entries {
+            let Ok(entry) = entry else {
+                return AtPath::Unreadable;
+            };
+            if entry.filename == name {
+                found = Some((u32::from(entry.mode.value()), entry.oid.to_owned()));
+                break;
+            }
+        }
+        match found {
+            Some((mode, id)) if parts.peek().is_none() && is_file_mode(mode) => {
+                return AtPath::Blob(id);
+            }
+            Some((TREE_MODE, id)) if parts.peek().is_some() => tree = id,
+            _ => return AtPath::Absent,
+        }
+    }
+    AtPath::Absent
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn directories_share_prefixes_and_a_name_can_be_file_and_directory() {
-        let paths = ["a/b.env", "a/c/d.env", "a", "z.env"].map(String::from);
+        let paths = ["a/b.env", "a/c/d.env", "a", "z.env"].map(|p| p.as_bytes().to_vec());
         let dirs = directories(&paths);
         let root: Vec<&[u8]> = dirs[0].children.iter().map(|c| c.name.as_slice()).collect();
         assert_eq!(root, [b"a".as_slice(), b"z.env"]);
