@@ -322,3 +322,37 @@ fn review_r14_a_file_gone_at_head_is_not_called_heads_version() {
         "{sarif}"
     );
 }
+
+/// Helper review N3: a branch whose tip holds the key and secret in a form
+/// no rule recognises alone (`Client("<key>", "<secret>")` without the
+/// import) still holds them: the audit must not say "only in history".
+#[test]
+fn issue8_01_a_tip_that_holds_the_bytes_unrecognised_still_holds_the_secret() {
+    let mut repo = Repo::new();
+    let (key, secret) = (binance_key("n3-key"), binance_key("n3-secret"));
+    let body = format!("client = Client(\"{key}\", \"{secret}\")\n");
+    repo.commit_files(&[("README", "bot\n")], "base");
+    repo.branch("exp");
+    repo.commit_files(&[("bot.py", &format!("import os\n{body}"))], "exp");
+    repo.checkout("master");
+    repo.commit_files(
+        &[(
+            "bot.py",
+            &format!("from binance.client import Client\n{body}"),
+        )],
+        "master with the import",
+    );
+    repo.remove("bot.py");
+    repo.stage("bot.py");
+    repo.commit("remove the bot");
+    let (status, doc) = audit(repo.path(), &[]);
+    assert_eq!(status, 1, "{doc:#}");
+    for rule in ["binance-api-key", "binance-secret-key"] {
+        let f = by_rule(&doc, rule);
+        assert_eq!(f["live_in"], serde_json::json!(["refs/heads/exp"]), "{f:#}");
+        assert_eq!(f["at_head"], false, "{f:#}");
+    }
+    let out = text(repo.path());
+    assert!(out.contains("still on branch `exp`"), "{out}");
+    assert!(!out.contains("only in history"), "{out}");
+}

@@ -260,6 +260,13 @@ pub(super) fn group(
         best: &best,
         memo: HashMap::new(),
     };
+    // The paths each secret was found at, and what the tips hold of the
+    // secrets found in none (by their bytes).
+    let mut paths_of: HashMap<u32, Vec<u32>> = HashMap::new();
+    for &(p, d) in &keys {
+        paths_of.entry(d).or_default().push(p);
+    }
+    let mut bytes_live: HashMap<u32, (Vec<&str>, bool)> = HashMap::new();
     let mut out = Vec::with_capacity(groups.len());
     for (p, d) in keys {
         let acc = &groups[&(p, d)];
@@ -342,8 +349,28 @@ pub(super) fn group(
             spec.relabel(&mut f, rank);
         }
         f.commits = Some(trace.introduced());
-        f.at_head = Some(at_head.contains(&d));
         let mut names = live.get(&d).cloned().unwrap_or_default();
+        let mut head_holds = at_head.contains(&d);
+        if names.is_empty() {
+            // Found in no tip: before saying "only in history", look for
+            // its bytes in the tips' files at the paths it was found at,
+            // where no rule recognised it (`Client("<key>", "<secret>")`
+            // on a branch without the import that names Binance).
+            let (by_bytes, head) = bytes_live.entry(d).or_insert_with(|| {
+                let at = paths_of.get(&d).map_or(&[][..], Vec::as_slice);
+                let mut holds = |e: u32| at.iter().any(|&q| tracer.holds_at(e, q, d));
+                let names: Vec<&str> = history
+                    .named
+                    .iter()
+                    .filter(|t| t.entries.iter().any(|&e| holds(e)))
+                    .map(|t| t.name.as_str())
+                    .collect();
+                (names, history.head.is_some_and(&mut holds))
+            });
+            names.clone_from(by_bytes);
+            head_holds |= *head;
+        }
+        f.at_head = Some(head_holds);
         names.sort_by_key(|n| ref_order(n));
         f.live_in = Some(names.into_iter().map(String::from).collect());
         f.introduced = Some(introduced);

@@ -320,6 +320,20 @@ impl<'a> Tracer<'a> {
         trace
     }
 
+    /// Whether entry `e`'s file at path `p` holds the bytes of secret `d`,
+    /// detected there or not (a file that cannot be read does not).
+    pub fn holds_at(&mut self, e: u32, p: u32, d: u32) -> bool {
+        if let Some(b) = self.resolved.blob_at(e, p)
+            && self.blobs.at(b, p).binary_search(&d).is_ok()
+        {
+            return true;
+        }
+        match self.blob_at(e, p) {
+            AtPath::Blob(id) => self.holds_bytes(id, p, d) == Some(true),
+            AtPath::Absent | AtPath::Unreadable => false,
+        }
+    }
+
     /// Whether entry `e`'s tree has a file at path `p`.
     pub fn has_file(&mut self, e: u32, p: u32) -> bool {
         matches!(self.blob_at(e, p), AtPath::Blob(_))
