@@ -68,7 +68,9 @@ impl Error {
             path: path.to_string(),
             line,
             column,
-            message: err.message().trim().to_string(),
+            // The message quotes the value it could not read: a key
+            // pasted into the config by mistake must not reach the log.
+            message: crate::findings::mask_secret_shaped(err.message().trim()).into_owned(),
         }
     }
 }

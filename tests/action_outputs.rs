@@ -184,6 +184,7 @@ fn pull_request(head_repo: &str) -> Scan {
     );
     let env = [
         ("GITHUB_REF", "refs/pull/1/merge"),
+        ("GITHUB_EVENT_NAME", "pull_request"),
         ("PR_BASE", base.as_str()),
         ("PR_HEAD_REPO", head_repo),
         ("INPUT_SARIF", "true"),
@@ -204,6 +205,11 @@ fn issue8_14_a_fork_pull_request_skips_the_upload_and_says_why() {
         .unwrap_or_else(|| panic!("no notice: {scan:?}"));
     assert!(notice.contains("fork someone/repo-fork"), "{notice}");
     assert!(notice.contains("read-only token"), "{notice}");
+
+    // A deleted fork: GitHub gives its head repository as null.
+    let scan = pull_request("");
+    assert_eq!(scan.output("sarif-upload"), "false", "{scan:?}");
+    assert!(scan.stdout.contains("a deleted fork"), "{scan:?}");
 
     let scan = pull_request(REPOSITORY);
     assert_eq!(scan.code, 1, "{scan:?}");

@@ -317,8 +317,10 @@ fn review_u15_the_gitlab_snippet_pins_its_install_and_caches_the_binary() {
     assert_eq!(cached, [".keyhound/"]);
     let scan = script.iter().find(|l| l.contains(" git --range")).unwrap();
     assert!(scan.starts_with(".keyhound/bin/keyhound "), "{scan}");
-    // The report goes to the artifact; the summary reaches the log (-o).
-    assert!(scan.contains("-o keyhound.sarif"), "{scan}");
+    // The SARIF goes to the artifact; the text report, with where each
+    // finding is, to the job log.
+    assert!(scan.contains("--report sarif:keyhound.sarif"), "{scan}");
+    assert!(!scan.contains(" -o "), "{scan}");
     let artifacts: Vec<&str> = strings(&job["artifacts"]["paths"]);
     assert_eq!(artifacts, ["keyhound.sarif"]);
 }

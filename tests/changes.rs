@@ -469,3 +469,35 @@ fn issue8_06_the_partial_clone_advice_also_fetches_what_only_tags_reach() {
         "{doc:#}"
     );
 }
+
+/// New-user trial: an empty range ended "no secrets found; scanned 0
+/// files", like a clean pass over something; a history audit's "files"
+/// are distinct blobs. The summary says which, and how many commits.
+#[test]
+fn the_summary_counts_commits_and_says_when_a_range_holds_none() {
+    let mut repo = Repo::new();
+    repo.commit_files(&[("README.md", "# bot\n")], "one");
+    repo.commit_files(&[("README.md", "# bot\nmore\n")], "two");
+    let o = run(repo.path(), &["git", "--range", "HEAD..HEAD"]);
+    assert_eq!(code(&o), 0);
+    assert!(
+        stdout(&o).contains("no secrets found; the range holds no commit;"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(repo.path(), &["git", "--range", "HEAD~1..HEAD"]);
+    assert!(
+        stdout(&o).contains("scanned 1 file (") && stdout(&o).contains(") of 1 commit in "),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(repo.path(), &["git"]);
+    assert!(
+        stdout(&o).contains("scanned 2 distinct blobs (")
+            && stdout(&o).contains(") of 2 commits in "),
+        "{}",
+        stdout(&o)
+    );
+    let (_, doc) = scan_json(repo.path(), &[]);
+    assert!(doc["stats"].get("commits_scanned").is_none(), "{doc:#}");
+}

@@ -23,6 +23,23 @@ fn unknown_keys_are_errors_naming_file_line_and_key() {
 }
 
 #[test]
+fn a_parse_error_does_not_print_a_secret_pasted_into_the_config() {
+    // New-user trial: a key pasted as the value of `fingerprints` was
+    // printed whole in the error, on the terminal and in CI logs.
+    let key = binance_key("pasted-into-config");
+    let dir = tree(&[(
+        ".keyhound.toml",
+        &format!("[allowlist]\nfingerprints = \"{key}\"\n"),
+    )]);
+    let o = run(dir.path(), &["scan"]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(err.contains(".keyhound.toml:2:"), "{err}");
+    assert!(err.contains(&format!("{}…", &key[..4])), "{err}");
+    assert!(!err.contains(&key[..12]), "{err}");
+}
+
+#[test]
 fn bad_regex_in_a_config_rule_is_an_error() {
     let cfg = "[[rule]]\nid = \"acme\"\ndescription = \"ACME\"\nseverity = \"high\"\nkeywords = [\"acme\"]\nregex = 'acme_(?P<secret>[a-z'\n";
     let dir = tree(&[(".keyhound.toml", cfg)]);
@@ -346,4 +363,23 @@ fn review_u16_the_summary_and_stats_count_what_fingerprints_accepted() {
     );
     let (_, doc) = scan_json(dir.path(), &[]);
     assert_eq!(doc["stats"]["findings_accepted"], 2);
+}
+
+#[test]
+fn a_config_rule_without_remediation_leaves_one_blank_line_before_the_summary() {
+    let token = format!("acme_{}", Fake::new(31).alnum(24).to_lowercase());
+    let dir = tree(&[
+        (
+            ".keyhound.toml",
+            "[[rule]]\nid = \"acme-token\"\ndescription = \"ACME token\"\nseverity = \"high\"\n\
+             regex = '(?P<secret>acme_[a-z0-9]{24})'\nkeywords = [\"acme_\"]\n",
+        ),
+        ("a.env", &format!("ACME={token}\n")),
+    ]);
+    let o = run(dir.path(), &["scan", "a.env"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("acme-token"), "{out}");
+    assert!(!out.contains("\n\n\n"), "{out:?}");
+    assert!(out.contains("\n\nkeyhound: 1 finding in 1 file"), "{out:?}");
 }

@@ -260,6 +260,38 @@ fn issue8_13_a_blocked_commit_is_told_how_to_fix_and_unblock_it_not_that_it_leak
 }
 
 #[test]
+fn issue8_13_a_blocked_commit_is_told_to_stage_the_config_it_edits() {
+    // New-user trial: with `.keyhound.toml` already tracked, pasting the
+    // printed entries into the work tree's file changed nothing (the check
+    // reads the config from the index) and nothing said to stage it.
+    let mut repo = Repo::new();
+    repo.commit_files(
+        &[(".keyhound.toml", "[allowlist]\nfingerprints = []\n")],
+        "config",
+    );
+    repo.write("prod.env", leak("stage-the-config").as_bytes());
+    repo.stage("prod.env");
+    let out = blocked_text(&repo);
+    assert!(
+        out.contains("Then stage the file you edited (`git add .keyhound.toml`"),
+        "{out}"
+    );
+    assert!(out.contains("`git rm --cached` it"), "{out}");
+    let (_, doc) = staged(&repo);
+    let fingerprint = findings(&doc)[0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    repo.write(
+        ".keyhound.toml",
+        format!("[allowlist]\nfingerprints = [\"{fingerprint}\"]\n").as_bytes(),
+    );
+    assert_eq!(staged(&repo).0, 1, "an unstaged edit changes nothing");
+    repo.stage(".keyhound.toml");
+    assert_eq!(staged(&repo).0, 0, "staged, it lets the commit through");
+}
+
+#[test]
 fn issue8_13_the_native_hook_shows_the_guidance_once() {
     // A real `git commit` through the installed hook: the guidance comes
     // from keyhound, once (the hook script no longer repeats its own).

@@ -198,6 +198,10 @@ if [ "$sarif_wanted" = true ]; then
     upload_note="nothing uploaded: the scan of $sarif_why did not complete."
   elif [ -n "${PR_HEAD_REPO:-}" ] && [ "$PR_HEAD_REPO" != "${GITHUB_REPOSITORY:-}" ]; then
     upload_note="nothing uploaded: this pull request comes from the fork $PR_HEAD_REPO, and GitHub gives workflows run for forks a read-only token, which cannot upload SARIF. The findings are in the annotations and this job's status."
+  elif [ "${GITHUB_EVENT_NAME:-}" = pull_request ] && [ -z "${PR_HEAD_REPO:-}" ]; then
+    # Only a fork can be deleted from under its pull request (its head
+    # repository is then null): the token is a fork's, read-only.
+    upload_note="nothing uploaded: this pull request's head repository no longer exists (a deleted fork), and GitHub gives workflows run for forks a read-only token, which cannot upload SARIF. The findings are in the annotations and this job's status."
   else
     upload=true
     upload_note="$sarif_found finding(s) in $sarif_why (\`--range $sarif_range\`) go up."

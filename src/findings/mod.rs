@@ -14,6 +14,13 @@ mod snippet;
 
 pub use lines::Origin;
 use lines::{LineCounter, chars};
+/// `text` with every secret-shaped token in it redacted as secrets are in
+/// snippets (see `snippet`): for messages that quote user files, such as a
+/// config's parse errors, which may hold a key pasted by mistake.
+pub fn mask_secret_shaped(text: &str) -> std::borrow::Cow<'_, str> {
+    snippet::mask_tokens(text)
+}
+
 use snippet::{SNIPPET_AFTER, SNIPPET_BEFORE, char_boundary, clip_end, clip_start, masked, shown};
 
 /// Where in git a finding comes from (git scans only).

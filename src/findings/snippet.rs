@@ -60,7 +60,7 @@ fn token_byte(b: u8) -> bool {
 }
 
 /// `text` with every secret-shaped token in it redacted as secrets are.
-fn mask_tokens(text: &str) -> Cow<'_, str> {
+pub(super) fn mask_tokens(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
     let mut out = String::new();
     let (mut last, mut i) = (0, 0);

@@ -70,12 +70,9 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
             data(&message)
         )?;
     }
-    writeln!(
-        out,
-        "keyhound: {} finding{}",
-        outcome.findings.len(),
-        if outcome.findings.len() == 1 { "" } else { "s" }
-    )
+    // The summary line goes to standard error (as for every format for
+    // tools): standard output holds workflow commands only.
+    Ok(())
 }
 
 #[cfg(test)]

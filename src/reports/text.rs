@@ -248,8 +248,7 @@ pub fn write(
         write_finding(out, f, &also_at, &p)?;
     }
     // What to do, then the summary: the last line, as CI logs show it.
-    if !outcome.findings.is_empty() {
-        write_next_steps(out, outcome, rules, &p)?;
+    if !outcome.findings.is_empty() && write_next_steps(out, outcome, rules, &p)? {
         writeln!(out)?;
     }
     writeln!(out, "{}", summary_line(outcome, opts.color))
@@ -325,8 +324,18 @@ pub fn summary_line(outcome: &Outcome, color: bool) -> String {
             plural(n)
         ));
     }
+    // A history scans each distinct blob once: its files are blobs.
+    let (unit, of_commits) = match (outcome.mode, s.commits_scanned) {
+        (_, Some(0)) => {
+            parts.push("the range holds no commit".to_string());
+            ("file", String::new())
+        }
+        (Mode::History, Some(n)) => ("distinct blob", format!(" of {n} commit{}", plural(n))),
+        (_, Some(n)) => ("file", format!(" of {n} commit{}", plural(n))),
+        (_, None) => ("file", String::new()),
+    };
     parts.push(format!(
-        "scanned {} file{} ({}) in {:.2}s",
+        "scanned {} {unit}{} ({}){of_commits} in {:.2}s",
         s.files_scanned,
         plural(s.files_scanned),
         human_bytes(s.bytes_scanned),
@@ -372,14 +381,17 @@ pub fn summary_line(outcome: &Outcome, color: bool) -> String {
 /// What to do now. A commit the pre-commit check stopped has leaked
 /// nothing: how to fix or unblock it. Otherwise the Binance playbook when a
 /// Binance credential leaked, then each other rule's remediation once.
+/// Returns whether it wrote anything (a config rule may have no
+/// remediation).
 fn write_next_steps(
     out: &mut dyn Write,
     outcome: &Outcome,
     rules: &RuleSet,
     p: &Paint,
-) -> io::Result<()> {
+) -> io::Result<bool> {
     if outcome.mode == Mode::Staged {
-        return write_unblock_steps(out, outcome, p);
+        write_unblock_steps(out, outcome, p)?;
+        return Ok(true);
     }
     let binance = outcome
         .findings
@@ -420,7 +432,7 @@ fn write_next_steps(
             )?;
         }
     }
-    Ok(())
+    Ok(blocks > 0)
 }
 
 /// Where accepted fingerprints go, as TOML to paste as shown: the
@@ -488,7 +500,11 @@ fn write_unblock_steps(out: &mut dyn Write, outcome: &Outcome, p: &Paint) -> io:
         out,
         "  1. Take the secret out of the file; read it from an environment variable or a secrets manager instead."
     )?;
-    writeln!(out, "  2. `git add` the file again, and commit.")?;
+    writeln!(
+        out,
+        "  2. `git add` the file again, and commit. A file that holds only secrets (a `.env`): \
+         `git rm --cached` it and add its name to .gitignore instead."
+    )?;
     writeln!(
         out,
         "Rotate the key anyway if it was ever pushed, shared, or pasted anywhere else: {revoke}. A blocked commit does not undo that."
@@ -497,6 +513,14 @@ fn write_unblock_steps(out: &mut dyn Write, outcome: &Outcome, p: &Paint) -> io:
     writeln!(out, "  - a `keyhound:allow` comment on that line;")?;
     write_accept_lines(out, outcome.config.as_ref(), &fingerprints)?;
     writeln!(out, "  - the path in .keyhoundignore.")?;
+    let config = outcome
+        .config
+        .as_ref()
+        .map_or(CONFIG_FILE.into(), |c| escape(&c.name));
+    writeln!(
+        out,
+        "Then stage the file you edited (`git add {config}` or `git add .keyhoundignore`): the check reads them from the index, as the commit will have them, and your team and CI need them too."
+    )?;
     writeln!(
         out,
         "Last resort: `git commit --no-verify` skips every pre-commit check."

@@ -120,6 +120,7 @@ pub fn scan_changes(
         findings = scan::range::at_head(engine, repo, head, findings, output, &mut scratch);
     }
     stats.shallow_boundaries = set.shallow_boundaries;
+    stats.commits_scanned = set.commits;
     scan::finish(findings, stats, notes, engine, output, started)
 }
 

@@ -34,6 +34,10 @@ pub struct Stats {
     /// Commits at the boundary of a shallow clone that the scan reached:
     /// the history before them is not in the clone, and was not checked.
     pub shallow_boundaries: u64,
+    /// Git range and history scans: the commits whose changes (range) or
+    /// trees (history) were read. Absent for directory and staged scans.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commits_scanned: Option<u64>,
     /// Skipped files, by path, with why (the first [`SKIPPED_LISTED`]).
     pub skipped: Vec<Skipped>,
     /// What the scan was asked to check and did not: empty when complete.

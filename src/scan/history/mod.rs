@@ -196,6 +196,8 @@ pub fn scan_history(
     let missing = tally.missing.len() + history.missing.len();
     tally.stats.missing_objects = missing as u64;
     tally.stats.shallow_boundaries = history.shallow_boundaries;
+    tally.stats.commits_scanned =
+        Some(history.nodes.iter().filter(|n| n.time.is_some()).count() as u64);
     if missing > 0 {
         notes.push(format!(
             "{missing} object{} missing from the object store (a partial or damaged clone?); what {} was not scanned",

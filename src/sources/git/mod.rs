@@ -147,6 +147,8 @@ pub struct ChangeSet {
     pub head: Option<Oid>,
     /// Commits of a range at a shallow clone's boundary.
     pub shallow_boundaries: u64,
+    /// How many commits a range holds (`None` for the staged changes).
+    pub commits: Option<u64>,
 }
 
 /// Marks content moved out of an excluded path (`.keyhoundignore`, a path

@@ -93,7 +93,9 @@ pub fn read(
         head: Some(range.head),
         ..ChangeSet::default()
     };
-    for id in commits(repo, range)? {
+    let ids = commits(repo, range)?;
+    set.commits = Some(ids.len() as u64);
+    for id in ids {
         set.shallow_boundaries += u64::from(shallow.contains(&id));
         match changes(repo, id, &shallow, excluded, governing) {
             Ok(read) => {
