@@ -227,6 +227,22 @@ fn check_allowlist(a: &ConfigAllowlist, origin: &str) -> Result<()> {
             return Err(refuse(key, e, "is empty"));
         }
     }
+    // A fingerprint is 32 lowercase hex digits (`findings::fingerprint`):
+    // anything else never matches, and would leave the user wondering.
+    if let Some(f) = a.fingerprints.iter().find(|f| {
+        f.len() != 32
+            || !f
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    }) {
+        return Err(Error::Config {
+            origin: origin.to_string(),
+            message: format!(
+                "[allowlist] fingerprints entry {:?} is not a fingerprint (32 lowercase hex digits), so it would accept nothing: copy the `fingerprint` of a finding from a report, whole",
+                crate::findings::mask_secret_shaped(f)
+            ),
+        });
+    }
     for (key, list) in [("regexes", &a.regexes), ("names", &a.names)] {
         for e in list {
             // Typos are reported when the allowlist is compiled.

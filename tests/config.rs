@@ -383,3 +383,23 @@ fn a_config_rule_without_remediation_leaves_one_blank_line_before_the_summary() 
     assert!(!out.contains("\n\n\n"), "{out:?}");
     assert!(out.contains("\n\nkeyhound: 1 finding in 1 file"), "{out:?}");
 }
+
+#[test]
+fn a_fingerprint_that_is_not_one_is_an_error_saying_what_to_paste() {
+    // New-user trial: the README's placeholder `"8f0c2a…"` was accepted
+    // and silently accepted nothing.
+    for bad in ["8f0c2a…", "8F0C2A9D41B7E3C05A6F18D2B9E4C7A1", "8f0c2a9d"] {
+        let dir = tree(&[(
+            ".keyhound.toml",
+            &format!("[allowlist]\nfingerprints = [\"{bad}\"]\n"),
+        )]);
+        let o = run(dir.path(), &["scan"]);
+        assert_eq!(code(&o), 2, "{bad}");
+        let err = stderr(&o);
+        assert!(
+            err.contains("is not a fingerprint (32 lowercase hex digits)"),
+            "{err}"
+        );
+        assert!(err.contains("copy the `fingerprint` of a finding"), "{err}");
+    }
+}
