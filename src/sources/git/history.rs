@@ -13,15 +13,16 @@
 //! first seen in commit C is listed at C by C's thread (no earlier commit
 //! of that run has it), so the earliest listing is the true first one.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::path::Path;
+use std::sync::Mutex;
 
 use gix::ObjectId;
 use gix::prelude::*;
-use rayon::prelude::*;
 
 use super::listings::{Entry, Run};
 use super::pages::Trimmer;
+use super::spans::Spans;
 use super::tips;
 use crate::error::{Error, Result};
 use crate::findings::Provenance;
@@ -130,43 +131,7 @@ impl Store {
     }
 }
 
-/// A hasher for keys that are already hashes (object ids, path hashes):
-/// a multiply-rotate mix instead of SipHash, which took an eighth of a
-/// history scan.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct Mix(u64);
-
-impl std::hash::Hasher for Mix {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut b = [0u8; 8];
-            b[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(b));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0 ^ n)
-            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-            .rotate_left(29);
-    }
-}
-
-pub(crate) type FastSet<T> = HashSet<T, std::hash::BuildHasherDefault<Mix>>;
-pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Mix>>;
-
-/// Hash of a path, extended one component at a time (no allocation).
-pub(crate) fn extend_hash(prefix: u64, name: &[u8]) -> u64 {
-    let mut h = prefix ^ 0x9e37_79b9_7f4a_7c15;
-    for &b in name {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    (h ^ u64::from(b'/')).wrapping_mul(0x0100_0000_01b3)
-}
+pub(crate) use super::hashing::{FastMap, FastSet, extend_hash};
 
 /// Regular files (any 0o100xxx mode); not symlinks, not submodules.
 pub(crate) fn is_file_mode(mode: u32) -> bool {
@@ -323,6 +288,20 @@ pub fn shown_path(raw: &[u8]) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
+/// The fewest commits left in a span for a thread to take half of them
+/// over (`Spans`): a new walker reads its first commit's trees whole.
+const MIN_SPLIT: usize = 1024;
+
+/// What one walker read of a span of consecutive commits.
+struct WalkedSpan {
+    /// Index of its first commit in `order`.
+    start: usize,
+    /// The pairs each commit listed first, in order.
+    listed: Vec<Vec<Pair>>,
+    missing: Vec<String>,
+    run: Run,
+}
+
 /// One thread's walk over a run of commits.
 struct Walker {
     repo: gix::Repository,
@@ -436,43 +415,61 @@ pub fn enumerate(store: &Store, trim: &Trimmer) -> Result<History> {
         .zip(&history.nodes)
         .filter_map(|(&c, n)| Some((c, n.tree?)))
         .collect();
+    // One walker per span of consecutive commits; a thread that finishes
+    // its span takes over half of the largest span left (`spans`).
     let threads = rayon::current_num_threads().max(1);
-    let chunk = order.len().div_ceil(threads).max(1);
-    let runs: Vec<(Vec<Vec<Pair>>, Vec<String>, Run)> = order
-        .par_chunks(chunk)
-        .enumerate()
-        .map(|(n, run)| {
-            let mut w = Walker {
-                repo: store.handle(),
-                trees: FastSet::default(),
-                pairs: FastSet::default(),
-                missing: Vec::new(),
-                bufs: Vec::new(),
-                listings: Vec::new(),
-                run: Run::new((n * chunk) as u32),
-            };
-            let mut path = Vec::with_capacity(256);
-            let listed = run
-                .iter()
-                .map(|&(_, tree)| {
-                    trim.add(1);
-                    let mut out = Vec::new();
-                    w.walk(tree, 0, &mut path, 0, &mut out);
-                    w.run.end_entry();
-                    out
-                })
-                .collect();
-            w.run.seal();
-            (listed, w.missing, w.run)
-        })
-        .collect();
+    let spans = Spans::new(order.len(), threads, MIN_SPLIT);
+    let done: Mutex<Vec<WalkedSpan>> = Mutex::new(Vec::new());
+    rayon::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|_| {
+                while let Some((span, start)) = spans.claim() {
+                    let mut w = Walker {
+                        repo: store.handle(),
+                        trees: FastSet::default(),
+                        pairs: FastSet::default(),
+                        missing: Vec::new(),
+                        bufs: Vec::new(),
+                        listings: Vec::new(),
+                        run: Run::new(start as u32),
+                    };
+                    let mut path = Vec::with_capacity(256);
+                    let mut listed = Vec::new();
+                    while let Some(i) = spans.next(span) {
+                        trim.add(1);
+                        let mut out = Vec::new();
+                        w.walk(order[i].1, 0, &mut path, 0, &mut out);
+                        w.run.end_entry();
+                        listed.push(out);
+                    }
+                    w.run.seal();
+                    done.lock()
+                        .expect("no panics while locked")
+                        .push(WalkedSpan {
+                            start,
+                            listed,
+                            missing: w.missing,
+                            run: w.run,
+                        });
+                }
+            });
+        }
+    });
+    let mut runs = done.into_inner().expect("no panics while locked");
+    runs.sort_unstable_by_key(|r| r.start);
     // Merge in commit order: a pair belongs to the first commit listing it.
     let mut seen: FastSet<(ObjectId, u64)> = FastSet::default();
     let mut index: FastMap<ObjectId, usize> = FastMap::default();
     let mut commit = 0u32;
-    for (listed, missing, reads) in runs {
+    for WalkedSpan {
+        listed,
+        missing,
+        run,
+        ..
+    } in runs
+    {
         history.missing.extend(missing);
-        history.listings.push(reads);
+        history.listings.push(run);
         for pairs in listed {
             for p in pairs {
                 if !seen.insert((p.blob, p.hash)) {

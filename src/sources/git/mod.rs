@@ -16,11 +16,13 @@
 
 pub mod dates;
 pub mod exclusions;
+mod hashing;
 pub mod history;
 pub mod listings;
 pub mod pages;
 pub mod paths;
 pub mod range;
+pub mod spans;
 pub mod staged;
 pub mod tips;
 
