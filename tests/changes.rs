@@ -501,3 +501,63 @@ fn the_summary_counts_commits_and_says_when_a_range_holds_none() {
     let (_, doc) = scan_json(repo.path(), &[]);
     assert!(doc["stats"].get("commits_scanned").is_none(), "{doc:#}");
 }
+
+/// Helper review N1: `--range` showed file names that are not UTF-8
+/// lossily, merged two such names into one entry and said "HEAD has no
+/// such file" of a file HEAD holds. Paths are Git's bytes, as in the
+/// history audit.
+#[cfg(unix)]
+#[test]
+fn issue8_04_range_findings_in_files_whose_names_are_not_utf8_are_at_heads_lines() {
+    use std::os::unix::ffi::OsStrExt;
+    let mut repo = Repo::new();
+    repo.commit_files(&[("README.md", "# bot\n")], "base");
+    let base = git(repo.path(), &["rev-parse", "HEAD"]).trim().to_string();
+    let secret = binance_key("not-utf8-names");
+    for (name, body) in [
+        (&b"a\xff.env"[..], format!("BINANCE_SECRET_KEY={secret}\n")),
+        (
+            &b"a\xfe.env"[..],
+            format!("X=1\nBINANCE_SECRET_KEY={secret}\n"),
+        ),
+    ] {
+        let path = repo.path().join(std::ffi::OsStr::from_bytes(name));
+        std::fs::write(path, body).unwrap();
+    }
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-q", "-m", "keys"]);
+    let (status, doc) = range(repo.path(), &format!("{base}..HEAD"), &[]);
+    assert_eq!(status, 1, "{doc:#}");
+    let mut got: Vec<(String, u64, String)> = findings(&doc)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["lines_at"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("a\\xfe.env".to_string(), 2, "head".to_string()),
+            ("a\\xff.env".to_string(), 1, "head".to_string()),
+        ],
+        "{doc:#}"
+    );
+    // Fingerprints name the file as `keyhound scan` does.
+    let (_, scanned) = scan_json(repo.path(), &[]);
+    let mut want: Vec<&str> = findings(&scanned)
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    let mut have: Vec<&str> = findings(&doc)
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    want.sort();
+    have.sort();
+    assert_eq!(have, want);
+}

@@ -2,6 +2,7 @@
 //! (so that context such as an import of the exchange client counts), and
 //! only findings on the lines the change adds are kept.
 
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -95,13 +96,15 @@ pub fn scan_changes(
         counters
             .bytes
             .fetch_add(data.len() as u64, Ordering::Relaxed);
-        let found = scan::scan_blob(
+        // Fingerprints name the file as `keyhound scan` does (lossily).
+        let found = scan::scan_blob_as(
             engine,
             Blob {
                 display: &change.path,
                 relative: &change.path,
                 data,
             },
+            &String::from_utf8_lossy(&change.raw_path),
             output,
             &mut scratch,
         );
@@ -117,7 +120,12 @@ pub fn scan_changes(
         );
     }
     if let Some(head) = set.head {
-        findings = scan::range::at_head(engine, repo, head, findings, output, &mut scratch);
+        let raw: HashMap<&str, &[u8]> = set
+            .changes
+            .iter()
+            .map(|c| (c.path.as_str(), c.raw_path.as_slice()))
+            .collect();
+        findings = scan::range::at_head(engine, repo, head, findings, &raw, output, &mut scratch);
     }
     stats.shallow_boundaries = set.shallow_boundaries;
     stats.commits_scanned = set.commits;

@@ -31,11 +31,11 @@ fn head_findings(
     engine: &Engine,
     repo: &Repository,
     head: &git2::Tree<'_>,
-    path: &str,
+    (path, raw): (&str, &[u8]),
     output: &Output,
     scratch: &mut Scratch,
 ) -> Vec<Finding> {
-    let Ok(entry) = head.get_path(Path::new(path)) else {
+    let Some(entry) = blob_entry(head, raw) else {
         return Vec::new();
     };
     if entry.kind() != Some(git2::ObjectType::Blob) {
@@ -45,26 +45,43 @@ fn head_findings(
         return Vec::new();
     };
     let data = blob.content();
-    scan::scan_blob(
+    scan::scan_blob_as(
         engine,
         Blob {
             display: path,
             relative: path,
             data,
         },
+        &String::from_utf8_lossy(raw),
         output,
         scratch,
     )
 }
 
+/// The entry of `tree` at `raw`, a path as Git has it (bytes), when it is
+/// a file.
+fn blob_entry<'t>(tree: &'t git2::Tree<'_>, raw: &[u8]) -> Option<git2::TreeEntry<'t>> {
+    #[cfg(unix)]
+    let path = {
+        use std::os::unix::ffi::OsStrExt;
+        Path::new(std::ffi::OsStr::from_bytes(raw)).to_path_buf()
+    };
+    #[cfg(not(unix))]
+    let path = Path::new(&*String::from_utf8_lossy(raw)).to_path_buf();
+    let entry = tree.get_path(&path).ok()?;
+    (entry.kind() == Some(git2::ObjectType::Blob)).then_some(entry)
+}
+
 /// One finding per secret and path, at the lines of `head`'s file when it
 /// holds the secret (module docs). `found` is in the order of the range's
 /// commits, oldest first; each finding carries its commit's provenance.
+/// `raw` gives each shown path as Git has it (bytes).
 pub fn at_head(
     engine: &Engine,
     repo: &Repository,
     head: Oid,
     found: Vec<Finding>,
+    raw: &HashMap<&str, &[u8]>,
     output: &Output,
     scratch: &mut Scratch,
 ) -> Vec<Finding> {
@@ -76,7 +93,15 @@ pub fn at_head(
     let mut held: Vec<Finding> = Vec::new();
     if let Some(tree) = &tree {
         for path in paths {
-            held.extend(head_findings(engine, repo, tree, path, output, scratch));
+            let bytes = raw.get(path).copied().unwrap_or(path.as_bytes());
+            held.extend(head_findings(
+                engine,
+                repo,
+                tree,
+                (path, bytes),
+                output,
+                scratch,
+            ));
         }
     }
     // One rule per secret across the commits and the head, before the
@@ -126,8 +151,8 @@ pub fn at_head(
             None => {
                 f.lines_at = Some(LinesAt::Introduced);
                 f.file_at_head = tree.as_ref().map(|t| {
-                    t.get_path(Path::new(&f.path))
-                        .is_ok_and(|e| e.kind() == Some(git2::ObjectType::Blob))
+                    let bytes = raw.get(f.path.as_str()).copied();
+                    blob_entry(t, bytes.unwrap_or(f.path.as_bytes())).is_some()
                 });
             }
         }

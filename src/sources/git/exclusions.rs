@@ -129,9 +129,10 @@ fn read(repo: &Repository, ids: &[Option<Oid>]) -> Result<Exclusions, git2::Erro
 }
 
 /// A file new to the scan: every line counts as added.
-fn whole(path: String, blob: Oid) -> Change {
+fn whole(raw_path: Vec<u8>, blob: Oid) -> Change {
     Change {
-        path,
+        path: super::history::shown_path(&raw_path).into_owned(),
+        raw_path,
         renamed_from: None,
         blob,
         added: AddedLines::all(),
@@ -167,7 +168,9 @@ pub fn unexcluded_in_tree(
         if regular(entry.filemode() as u32) {
             let path = format!("{dir}{}", String::from_utf8_lossy(entry.name_bytes()));
             if before.excludes(&path) && !after.excludes(&path) {
-                out.push(whole(path, entry.id()));
+                let mut raw = dir.as_bytes().to_vec();
+                raw.extend_from_slice(entry.name_bytes());
+                out.push(whole(raw, entry.id()));
             }
         }
         TreeWalkResult::Ok
@@ -194,7 +197,7 @@ pub fn unexcluded_in_index(
         .filter(|e| regular(e.mode) && (e.flags >> 12) & 3 == 0)
         .filter_map(|e| {
             let path = String::from_utf8_lossy(&e.path).into_owned();
-            (before.excludes(&path) && !after.excludes(&path)).then(|| whole(path, e.id))
+            (before.excludes(&path) && !after.excludes(&path)).then(|| whole(e.path.clone(), e.id))
         })
         .collect())
 }

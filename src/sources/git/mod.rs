@@ -84,8 +84,12 @@ impl AddedLines {
 /// A blob to scan, the lines of it to report on, and its origin.
 #[derive(Debug, Clone)]
 pub struct Change {
-    /// `/`-separated, relative to the repository root.
+    /// `/`-separated, relative to the repository root, as shown: bytes
+    /// that are not UTF-8 escaped as `\xNN` ([`history::shown_path`]), so
+    /// that two names that are not UTF-8 stay two.
     pub path: String,
+    /// The path as Git has it (bytes).
+    pub raw_path: Vec<u8>,
     /// The path a rename moved the file from.
     pub renamed_from: Option<String>,
     pub blob: Oid,
@@ -326,12 +330,9 @@ pub fn scannable(delta: &DiffDelta<'_>) -> bool {
     )
 }
 
-/// `/`-separated path of a delta's new side.
-pub fn new_path(delta: &DiffDelta<'_>) -> Option<String> {
-    delta
-        .new_file()
-        .path_bytes()
-        .map(|p| String::from_utf8_lossy(p).into_owned())
+/// `/`-separated path of a delta's new side, as Git has it.
+pub fn new_path(delta: &DiffDelta<'_>) -> Option<Vec<u8>> {
+    delta.new_file().path_bytes().map(<[u8]>::to_vec)
 }
 
 /// The remote a partial clone (`git clone --filter=…`) fetches missing

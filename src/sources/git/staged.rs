@@ -43,9 +43,10 @@ pub fn changes_of(diff: &Diff<'_>, commit: Option<Oid>) -> ChangeSet {
         if !scannable(&delta) {
             continue;
         }
-        let Some(path) = new_path(&delta) else {
+        let Some(raw_path) = new_path(&delta) else {
             continue;
         };
+        let path = super::history::shown_path(&raw_path).into_owned();
         // A file that replaces a symlink (a type change) is new: all its
         // lines are added.
         let added = if matches!(delta.status(), git2::Delta::Added | git2::Delta::Typechange) {
@@ -66,6 +67,7 @@ pub fn changes_of(diff: &Diff<'_>, commit: Option<Oid>) -> ChangeSet {
         if !added.is_empty() || renamed_from.is_some() {
             out.changes.push(Change {
                 path,
+                raw_path,
                 renamed_from,
                 blob: delta.new_file().id(),
                 added,
