@@ -449,3 +449,34 @@ fn review_r12_utf16_text_is_decoded_and_scanned_as_text() {
     assert_eq!(findings(&doc).len(), 2, "{doc:#}");
     assert_eq!(findings(&doc)[0]["column"], 20);
 }
+
+#[test]
+fn explain_prints_a_rules_guidance_and_names_close_ids_for_an_unknown_one() {
+    let dir = tree(&[]);
+    let o = run(dir.path(), &["explain", "binance-secret-key"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    for needle in [
+        "binance-secret-key [critical]: Binance API secret key",
+        "from: rules/binance.toml",
+        "Delete the exposed API key now",
+        "Never enable withdrawals for a bot",
+        "Rotate API keys every 90 days",
+        "keyhound:allow",
+    ] {
+        assert!(out.contains(needle), "no `{needle}` in:\n{out}");
+    }
+    let o = run(dir.path(), &["explain", "github-token"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("If it leaked: "), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("Binance"), "{}", stdout(&o));
+
+    let o = run(dir.path(), &["explain", "binance"]);
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains("no rule `binance`, did you mean `binance-"),
+        "{err}"
+    );
+    assert!(err.contains("`keyhound rules list`"), "{err}");
+}

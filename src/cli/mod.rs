@@ -1,5 +1,6 @@
 //! Command-line definitions and dispatch.
 
+mod explain_cmd;
 mod git_cmd;
 mod hook_cmd;
 mod output;
@@ -46,6 +47,15 @@ enum Command {
     /// List or check the rule pack.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// What a rule finds, how bad its leak is, and what to do about one.
+    Explain {
+        /// A rule id, as findings and `keyhound rules list` give it.
+        rule_id: String,
+        /// Config file whose rules count too (default: .keyhound.toml in
+        /// the current directory or above it).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -212,7 +222,8 @@ enum RulesCommand {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: RulesFormatArg,
-        /// Config file to include.
+        /// Config file whose rules to list too (default: .keyhound.toml in
+        /// the current directory or above it).
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
@@ -247,6 +258,7 @@ pub fn run() -> Result<u8> {
             rules_cmd::list(format, config.as_deref())
         }
         Command::Rules(RulesCommand::Check { config }) => rules_cmd::check(config.as_deref()),
+        Command::Explain { rule_id, config } => explain_cmd::explain(&rule_id, config.as_deref()),
     }
 }
 
