@@ -75,6 +75,13 @@ fn issue8_06_a_blobless_partial_clone_is_not_a_clean_pass_and_says_how_to_fetch_
     assert_eq!(code(&o), 2);
     let invocation = &json(&o)["runs"][0]["invocations"][0];
     assert_eq!(invocation["executionSuccessful"], false, "{invocation}");
+    let o = run(&clone, &["git", "--format", "github"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stdout(&o).contains("::error title=keyhound%3A not checked::"),
+        "{}",
+        stdout(&o)
+    );
 
     // The advice works: after it, the secret in history is found.
     git(
@@ -129,6 +136,26 @@ fn issue8_06_a_shallow_clone_says_that_history_was_cut() {
     assert_eq!(doc["stats"]["shallow_boundaries"], 1);
     assert_eq!(doc["stats"]["complete"], true);
     assert!(stderr(&o).contains("--unshallow"), "{}", stderr(&o));
+    // For machines too: an annotation on the run, a SARIF notification.
+    let o = run(&clone, &["git", "--format", "github"]);
+    assert!(
+        stdout(&o).contains(
+            "::notice title=keyhound%3A shallow clone::history cut at this shallow clone's boundary"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&clone, &["git", "--format", "sarif"]);
+    let sarif = json(&o);
+    let notes = &sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+    assert_eq!(notes[0]["level"], "note", "{notes}");
+    assert!(
+        notes[0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("git fetch --unshallow"),
+        "{notes}"
+    );
 }
 
 #[test]

@@ -33,6 +33,27 @@ fn property(s: &str) -> String {
 }
 
 pub fn write(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
+    // What was not checked, where the job's summary shows it too.
+    let s = &outcome.stats;
+    for u in &s.unchecked {
+        writeln!(
+            out,
+            "::{} title=keyhound%3A not checked::{}",
+            if outcome.fail_open {
+                "warning"
+            } else {
+                "error"
+            },
+            data(&format!("{}: {}", u.what, u.fix))
+        )?;
+    }
+    if s.shallow_boundaries > 0 {
+        writeln!(
+            out,
+            "::notice title=keyhound%3A shallow clone::{}",
+            data(super::SHALLOW_NOTE)
+        )?;
+    }
     for f in &outcome.findings {
         let mut message = format!("{} ({})", f.description, f.secret);
         if f.paired == Some(true) {

@@ -46,6 +46,9 @@ pub fn write(
 }
 
 /// The Binance playbook: what to do in the next ten minutes.
+/// What a shallow clone's cut leaves unchecked, as every format says it.
+pub const SHALLOW_NOTE: &str = "history cut at this shallow clone's boundary: older commits were not checked (`git fetch --unshallow`)";
+
 pub const BINANCE_PLAYBOOK: &[&str] = &[
     "Delete the exposed API key now: Binance > Account > API Management > Delete. Deleting revokes it; editing its permissions does not.",
     "Check account activity: open orders, trade and withdrawal history, sub-accounts, and the withdrawal address whitelist (remove any address you did not add).",

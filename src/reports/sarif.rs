@@ -188,7 +188,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
 /// 3.20.14 `executionSuccessful`), each gap as a notification.
 fn invocation(outcome: &Outcome) -> Value {
     let s = &outcome.stats;
-    let notes: Vec<Value> = s
+    let mut notes: Vec<Value> = s
         .unchecked
         .iter()
         .map(|u| {
@@ -198,6 +198,12 @@ fn invocation(outcome: &Outcome) -> Value {
             })
         })
         .collect();
+    if s.shallow_boundaries > 0 {
+        notes.push(json!({
+            "level": "note",
+            "message": { "text": super::SHALLOW_NOTE },
+        }));
+    }
     json!({
         "executionSuccessful": s.complete || outcome.fail_open,
         "toolExecutionNotifications": notes,

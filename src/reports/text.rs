@@ -350,10 +350,7 @@ pub fn summary_line(outcome: &Outcome, color: bool) -> String {
         ));
     }
     if s.shallow_boundaries > 0 {
-        parts.push(
-            "history cut at this shallow clone's boundary: older commits were not checked (`git fetch --unshallow`)"
-                .to_string(),
-        );
+        parts.push(super::SHALLOW_NOTE.to_string());
     }
     let skipped = s.files_skipped();
     if skipped > 0 {
