@@ -25,20 +25,19 @@ fn ed25519_pem(body: &str) -> String {
 
 /// `keyhound scan DIR --verify --format json` against `server`.
 fn verify_json(dir: &std::path::Path, server: &Server, extra: &[&str]) -> (i32, Value, String) {
-    let mut args = vec![
-        "scan",
-        ".",
-        "--verify",
-        "--binance-api-url",
-        &server.url,
-        "--format",
-        "json",
-    ];
+    let mut args = vec!["--format", "json"];
     args.extend_from_slice(extra);
-    let o = run(dir, &args);
+    let o = scan_verify(dir, &server.url, &args);
     let doc = serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("JSON ({e}): {}\n{}", stdout(&o), stderr(&o)));
     (code(&o), doc, stderr(&o))
+}
+
+/// `keyhound scan . --verify --binance-api-url URL EXTRA...` in `dir`.
+fn scan_verify(dir: &std::path::Path, url: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["scan", ".", "--verify", "--binance-api-url", url];
+    args.extend_from_slice(extra);
+    run(dir, &args)
 }
 
 /// The finding of rule `rule`.
@@ -85,10 +84,7 @@ fn issue9_verify_hmac_pair_with_withdrawals_is_valid_and_critical() {
     assert_eq!(seen[0].api_key.as_deref(), Some(key.as_str()));
     assert!(err.contains("1 signed request"), "{err}");
     // The text report: the verdict first, in plain words, and the steps.
-    let o = run(
-        dir.path(),
-        &["scan", ".", "--verify", "--binance-api-url", &server.url],
-    );
+    let o = scan_verify(dir.path(), &server.url, &[]);
     let text = stdout(&o);
     let first = text.lines().nth(1).unwrap();
     assert!(
@@ -175,10 +171,7 @@ fn issue9_verify_high_risk_trading_without_whitelist_and_findings_ordered_by_ris
         .collect();
     assert!(risks.contains(&("b.py", "high")), "{risks:?}");
     assert!(risks.contains(&("a.py", "low")), "{risks:?}");
-    let o = run(
-        dir.path(),
-        &["scan", ".", "--verify", "--binance-api-url", &server.url],
-    );
+    let o = scan_verify(dir.path(), &server.url, &[]);
     let text = stdout(&o);
     let (high, low) = (text.find("b.py:").unwrap(), text.find("a.py:").unwrap());
     assert!(high < low, "the high-risk key comes first:\n{text}");
@@ -368,10 +361,7 @@ fn issue9_no_request_at_all_without_verify() {
     );
     // With --verify the same server is asked: the listener works.
     assert_eq!(server.connections(), 0, "no connection without --verify");
-    run(
-        dir.path(),
-        &["scan", ".", "--verify", "--binance-api-url", &server.url],
-    );
+    scan_verify(dir.path(), &server.url, &[]);
     assert_eq!(server.connections(), 1);
 }
 
@@ -448,18 +438,7 @@ fn issue9_sarif_and_github_carry_the_verdict() {
     );
     let dir = tree(&[("bot.py", &hmac_file(&key, &secret))]);
     let url = server.url.clone();
-    let o = run(
-        dir.path(),
-        &[
-            "scan",
-            ".",
-            "--verify",
-            "--binance-api-url",
-            &url,
-            "--format",
-            "sarif",
-        ],
-    );
+    let o = scan_verify(dir.path(), &url, &["--format", "sarif"]);
     let sarif: Value = serde_json::from_slice(&o.stdout).unwrap();
     let r = sarif["runs"][0]["results"]
         .as_array()
@@ -475,18 +454,7 @@ fn issue9_sarif_and_github_carry_the_verdict() {
             .unwrap()
             .contains("VALID — can withdraw")
     );
-    let o = run(
-        dir.path(),
-        &[
-            "scan",
-            ".",
-            "--verify",
-            "--binance-api-url",
-            &url,
-            "--format",
-            "github",
-        ],
-    );
+    let o = scan_verify(dir.path(), &url, &["--format", "github"]);
     assert!(
         stdout(&o).contains("--verify: VALID — can withdraw — no IP whitelist — act now"),
         "{}",
@@ -514,4 +482,68 @@ fn issue9_sarif_and_github_carry_the_verdict() {
         "valid"
     );
     assert_eq!(server.seen().len(), 3, "one request per run");
+}
+
+#[test]
+fn issue9_readme_and_help_document_verify() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    for needle in [
+        "keyhound scan --verify",
+        "keyhound git --verify",
+        "What is sent, to whom",
+        "Without `--verify` keyhound makes no network",
+        "not proof that it is safe",
+    ] {
+        assert!(readme.contains(needle), "README lacks {needle:?}");
+    }
+    let doc = std::fs::read_to_string(root.join("docs/verify.md")).unwrap();
+    for risk in ["| critical |", "| high |", "| medium |", "| low |"] {
+        assert!(doc.contains(risk), "docs/verify.md lacks {risk:?}");
+    }
+    for cmd in [&["scan", "--help"][..], &["git", "--help"][..]] {
+        let help = stdout(&run(root, cmd));
+        assert!(
+            help.contains("--verify") && help.contains("--binance-api-url"),
+            "{help}"
+        );
+    }
+}
+
+#[test]
+fn issue9_pair_names_the_partner_in_the_same_section() {
+    let k: Vec<String> = (0..3).map(|i| binance_key(&format!("p-k{i}"))).collect();
+    let s: Vec<String> = (0..3).map(|i| binance_key(&format!("p-s{i}"))).collect();
+    // Two sections, each with its key and secret; then a third key with
+    // no secret of its own, three lines after the second section's secret.
+    let yaml = format!(
+        "binance:\n  main:\n    api_key: {}\n    api_secret: {}\n  sub:\n    api_key: {}\n    api_secret: {}\n",
+        k[0], s[0], k[1], s[1]
+    );
+    let two = format!(
+        "binance:\n  api_key: {}\n  api_secret: {}\n\n\n\n  api_key: {}\n",
+        k[2], s[2], k[0]
+    );
+    let dir = tree(&[("sections.yml", &yaml), ("extra.yml", &two)]);
+    let (_, doc) = common::scan_json(dir.path(), &[]);
+    let pair_of = |path: &str, line: u64| {
+        let f = findings(&doc)
+            .iter()
+            .find(|f| f["path"] == path && f["line"] == line)
+            .unwrap_or_else(|| panic!("no finding at {path}:{line}: {doc:#}"));
+        (
+            f["pair"]["line"].as_u64(),
+            f["pair"]["kind"].as_str().map(String::from),
+        )
+    };
+    let secret = Some("binance-secret-key".to_string());
+    let key = Some("binance-api-key".to_string());
+    assert_eq!(pair_of("sections.yml", 3), (Some(4), secret.clone()));
+    assert_eq!(pair_of("sections.yml", 6), (Some(7), secret.clone()));
+    assert_eq!(pair_of("sections.yml", 7), (Some(6), key.clone()));
+    // One secret, two keys: the secret goes with the adjacent key, the
+    // other key still names its nearest secret.
+    assert_eq!(pair_of("extra.yml", 3), (Some(2), key));
+    assert_eq!(pair_of("extra.yml", 2), (Some(3), secret.clone()));
+    assert_eq!(pair_of("extra.yml", 7), (Some(3), secret));
 }
