@@ -22,5 +22,6 @@ pub mod reports;
 pub mod rules;
 pub mod scan;
 pub mod sources;
+pub mod verify;
 
 pub use error::{Error, Result};

@@ -2,12 +2,40 @@
 //! secret key, an exchange API key and its Ed25519 or RSA private key) are
 //! usable as is when both sit in the same file. Findings say so
 //! ([`Finding::paired`]); halves that `keyhound:allow` silenced count.
+//! Which half goes with which is decided explicitly and recorded on both
+//! ([`Finding::pair`]): `--verify` signs with exactly that pair.
 
 use std::collections::HashSet;
 
+use serde::Serialize;
+
 use crate::detectors::Match;
-use crate::findings::Finding;
+use crate::findings::{Finding, Raw};
 use crate::rules::Rule;
+
+/// The other half a credential was paired with, in the same file.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Pair {
+    /// The partner's path (the same file's), line (1-based, of its first
+    /// character) and kind (its rule id: `binance-secret-key`,
+    /// `private-key-ed25519`, `private-key-rsa`, `binance-api-key`...).
+    pub path: String,
+    pub line: usize,
+    pub kind: String,
+    /// The partner's tags, to tell its role and service.
+    #[serde(skip)]
+    pub tags: Vec<String>,
+    /// The partner's bytes, for `--verify`; never serialised.
+    #[serde(skip)]
+    pub raw: Option<Raw>,
+}
+
+/// Whether a rule with `tags` names one half of a pair (an API key, a
+/// secret key, a private key): such findings keep their bytes for
+/// `--verify` ([`Finding::raw`]).
+pub fn is_half(tags: &[String]) -> bool {
+    half(tags).is_some()
+}
 
 /// Gives every finding of a file the tags of the credentials that
 /// `keyhound:allow` silenced in it (`silenced`), for [`mark_pairs`].
@@ -67,7 +95,116 @@ fn half(tags: &[String]) -> Option<(Role, Option<&str>, bool)> {
 /// with its secret key (same service), or an exchange API key with a
 /// private key (Binance's Ed25519 and RSA keys, Coinbase's EC keys). Halves
 /// that `keyhound:allow` silenced count ([`Finding::silenced_halves`]).
+/// Each reported half also gets its partner ([`Finding::pair`], see
+/// [`partners`]).
 pub fn mark_pairs(findings: &mut [Finding]) {
+    let partners = partners(findings);
+    for (i, p) in partners.into_iter().enumerate() {
+        findings[i].pair = p.map(|j| {
+            let f = &findings[j];
+            Pair {
+                path: f.path.clone(),
+                line: f.line,
+                kind: f.rule_id.clone(),
+                tags: f.tags.clone(),
+                raw: f.raw.clone(),
+            }
+        });
+    }
+    mark_paired(findings);
+}
+
+/// Whether `a` and `b` (roles and services from [`half`]) are the two
+/// halves of one credential: a key with a secret key of the same service,
+/// or an exchange key with a private key (not an SSH or PGP key, which no
+/// exchange takes).
+fn fits(a: &Finding, b: &Finding) -> bool {
+    let (Some(x), Some(y)) = (half(&a.tags), half(&b.tags)) else {
+        return false;
+    };
+    let ((_, v, exchange), (role, w, _), other) = match (x.0, y.0) {
+        (Role::Key, _) => (x, y, b),
+        (_, Role::Key) => (y, x, a),
+        _ => return false,
+    };
+    match role {
+        Role::Secret => v == w,
+        Role::PrivateKey => exchange && !other.tags.iter().any(|t| t == "ssh" || t == "pgp"),
+        Role::Key => false,
+    }
+}
+
+/// Each finding's partner in `findings` (one file's), by index: keys
+/// (role [`Role::Key`]) are matched with the halves that [`fits`] them.
+/// When a file holds as many keys as partners, they pair in order of
+/// position (`Client(k1, s1)` … `Client(k2, s2)`, or keys listed before
+/// their secrets); otherwise the closest pairs by line distance are taken
+/// first, one to one, so that the halves of one object, call, section or
+/// adjacent lines go together, and a half left over takes the nearest
+/// other half. Lines apart ties go to the partner after the key (a secret
+/// usually follows its key).
+pub fn partners(findings: &[Finding]) -> Vec<Option<usize>> {
+    let mut out = vec![None; findings.len()];
+    let is_key = |f: &Finding| half(&f.tags).is_some_and(|h| h.0 == Role::Key);
+    let keys: Vec<usize> = (0..findings.len())
+        .filter(|&i| is_key(&findings[i]))
+        .collect();
+    let others: Vec<usize> = (0..findings.len())
+        .filter(|&j| keys.iter().any(|&i| fits(&findings[i], &findings[j])))
+        .collect();
+    if keys.is_empty() || others.is_empty() {
+        return out;
+    }
+    let at = |i: usize| (findings[i].line, findings[i].column);
+    let by_place = |mut v: Vec<usize>| {
+        v.sort_by_key(|&i| at(i));
+        v
+    };
+    let (keys, others) = (by_place(keys), by_place(others));
+    let fit = |i: usize, j: usize| fits(&findings[i], &findings[j]);
+    if keys.len() == others.len() && keys.iter().zip(&others).all(|(&i, &j)| fit(i, j)) {
+        for (&i, &j) in keys.iter().zip(&others) {
+            out[i] = Some(j);
+            out[j] = Some(i);
+        }
+        return out;
+    }
+    // Lines apart, then the partner after the key first.
+    let distance = |i: usize, j: usize| {
+        let (k, p) = (&findings[i], &findings[j]);
+        let gap = if p.line > k.end_line {
+            p.line - k.end_line
+        } else {
+            k.line.saturating_sub(p.end_line)
+        };
+        (gap, p.line < k.line)
+    };
+    let mut candidates: Vec<(usize, usize)> = keys
+        .iter()
+        .flat_map(|&i| others.iter().map(move |&j| (i, j)))
+        .filter(|&(i, j)| fit(i, j))
+        .collect();
+    candidates.sort_by_key(|&(i, j)| (distance(i, j), at(i), at(j)));
+    for &(i, j) in &candidates {
+        if out[i].is_none() && out[j].is_none() {
+            out[i] = Some(j);
+            out[j] = Some(i);
+        }
+    }
+    for &(i, j) in &candidates {
+        if out[i].is_none() {
+            out[i] = Some(j);
+        }
+        if out[j].is_none() {
+            out[j] = Some(i);
+        }
+    }
+    out
+}
+
+/// Sets [`Finding::paired`]: whether some other half of the credential is
+/// in the same file, reported or silenced.
+fn mark_paired(findings: &mut [Finding]) {
     let mut keys: HashSet<Option<&str>> = HashSet::new();
     let mut secrets: HashSet<Option<&str>> = HashSet::new();
     let (mut private, mut exchange_key) = (false, false);

@@ -104,6 +104,7 @@ pub fn one_rule_per_secret(findings: &mut [Finding], rules: &RuleSet) {
         mark_pairs(&mut group);
         for (&i, g) in at.iter().zip(group) {
             findings[i].paired = g.paired;
+            findings[i].pair = g.pair;
         }
     }
 }

@@ -144,7 +144,7 @@ pub fn staged(args: ScanArgs) -> Result<u8> {
     account(&s.repo, &mut outcome);
     outcome.fail_open = args.fail_open;
     outcome.config = s.config.clone();
-    emit(&args.report, &outcome, s.engine.rules())
+    emit(&args.report, &mut outcome, s.engine.rules())
 }
 
 /// `keyhound git`.
@@ -185,5 +185,5 @@ pub fn git(args: GitArgs) -> Result<u8> {
     let mut outcome = outcome;
     account(&s.repo, &mut outcome);
     outcome.config = s.config.clone();
-    emit(&args.report, &outcome, s.engine.rules())
+    emit(&args.report, &mut outcome, s.engine.rules())
 }

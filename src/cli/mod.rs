@@ -116,6 +116,32 @@ pub struct ReportArgs {
     /// Never show a progress display.
     #[arg(long)]
     pub no_progress: bool,
+    #[command(flatten)]
+    pub verify: VerifyArgs,
+}
+
+/// `--verify` and where it asks: the exchanges' check requests.
+#[derive(Args)]
+#[command(next_help_heading = "Live verification")]
+pub struct VerifyArgs {
+    /// Ask Binance whether each API key found with its secret or private
+    /// key in the same file works, what it may do and whether it is bound
+    /// to an IP whitelist: one signed read-only request
+    /// (GET /sapi/v1/account/apiRestrictions) per distinct pair, nothing
+    /// else. Without it keyhound never touches the network.
+    #[arg(long)]
+    pub verify: bool,
+    /// Binance's REST API for --verify (a test server or a proxy).
+    #[arg(long, value_name = "URL", default_value = keyhound::verify::binance::DEFAULT_URL)]
+    pub binance_api_url: String,
+    /// --verify: most seconds to open a connection.
+    #[arg(long, value_name = "SECS", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub verify_connect_timeout: u64,
+    /// --verify: most seconds for one whole request.
+    #[arg(long, value_name = "SECS", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub verify_timeout: u64,
 }
 
 /// A further report of the same scan: `--report FORMAT:FILE`.

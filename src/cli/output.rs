@@ -4,13 +4,16 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use std::time::Duration;
 
-use super::{ColorArg, EXIT_CLEAN, EXIT_ERROR, FormatArg, ReportArgs};
+use anyhow::{Context, Result, bail};
+
+use super::{ColorArg, EXIT_CLEAN, EXIT_ERROR, FormatArg, ReportArgs, VerifyArgs};
 use keyhound::config::{self, Loaded};
 use keyhound::reports::{self, Format, TextOptions};
 use keyhound::rules::RuleSet;
 use keyhound::scan::Outcome;
+use keyhound::verify::{Settings, Verifier};
 
 pub fn format(f: FormatArg) -> Format {
     match f {
@@ -45,8 +48,41 @@ pub fn rules_with(loaded: &Loaded) -> Result<RuleSet> {
     Ok(rules)
 }
 
-/// Writes the report where asked and returns the exit code.
-pub fn emit(args: &ReportArgs, outcome: &Outcome, rules: &RuleSet) -> Result<u8> {
+/// With `--verify`, asks the exchanges about the credential pairs found
+/// (see `keyhound::verify`) and notes how many requests went where.
+fn verify(args: &VerifyArgs, outcome: &mut Outcome) -> Result<()> {
+    if !args.verify {
+        return Ok(());
+    }
+    let url = args.binance_api_url.trim_end_matches('/');
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        bail!(
+            "--binance-api-url `{url}`: give an http:// or https:// URL, like https://api.binance.com"
+        );
+    }
+    let settings = Settings {
+        binance_url: url.to_string(),
+        connect_timeout: Duration::from_secs(args.verify_connect_timeout),
+        timeout: Duration::from_secs(args.verify_timeout),
+        ..Settings::default()
+    };
+    let tally = Verifier::new(settings).verify(&mut outcome.findings);
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    outcome.notes.push(format!(
+        "--verify: {} signed request{} to {url} for {} distinct pair{}",
+        tally.requests,
+        plural(tally.requests),
+        tally.pairs,
+        plural(tally.pairs)
+    ));
+    Ok(())
+}
+
+/// Verifies when asked (`--verify`), writes the report where asked and
+/// returns the exit code.
+pub fn emit(args: &ReportArgs, outcome: &mut Outcome, rules: &RuleSet) -> Result<u8> {
+    verify(&args.verify, outcome)?;
+    let outcome = &*outcome;
     // The exit code is settled before writing: a reader that stops early
     // (`keyhound scan | head`) must not turn findings into success.
     let code = if !outcome.findings.is_empty() {

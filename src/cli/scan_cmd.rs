@@ -90,7 +90,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     }
     progress.finish();
     outcome.config = loaded.in_use;
-    emit(&args.report, &outcome, engine.rules())
+    emit(&args.report, &mut outcome, engine.rules())
 }
 
 /// Standard input, read as a file is: whole when it is small, in windows

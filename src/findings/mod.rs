@@ -109,6 +109,19 @@ pub struct Finding {
     /// in the same file (a Binance key next to its secret or private key).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub paired: Option<bool>,
+    /// For credentials that come in pairs: the other half this one was
+    /// paired with in the same file (see [`crate::pairs::mark_pairs`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pair: Option<crate::pairs::Pair>,
+    /// `--verify`: what the exchange said about this credential (see
+    /// [`crate::verify`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<crate::verify::Verification>,
+    /// The secret's bytes, kept for the halves of a pair only, for
+    /// `--verify`; never serialised or printed ([`Raw`]'s `Debug` is
+    /// redacted).
+    #[serde(skip)]
+    pub raw: Option<Raw>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<Provenance>,
     /// Range scans of a shallow clone: the commit at the clone's boundary
@@ -173,6 +186,27 @@ pub struct Finding {
     /// Character range of the masked secret within `snippet`.
     #[serde(skip)]
     pub snippet_span: (usize, usize),
+}
+
+/// A secret's bytes, kept in memory for `--verify`: cheap to clone (shared),
+/// never printed (`Debug` shows `Raw(<redacted>)`), never serialised.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Raw(std::sync::Arc<[u8]>);
+
+impl Raw {
+    pub fn new(bytes: &[u8]) -> Self {
+        Raw(bytes.into())
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Raw {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Raw(<redacted>)")
+    }
 }
 
 /// How a secret is shown.
@@ -325,6 +359,9 @@ pub fn from_window(
                 tags
             },
             paired: None,
+            pair: None,
+            verification: None,
+            raw: crate::pairs::is_half(&rule.spec.tags).then(|| Raw::new(raw)),
             provenance: None,
             shallow_boundary: None,
             earliest_readable: None,

@@ -68,6 +68,9 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
             ));
         }
         message.push_str(&history_note(f, f.provenance.is_some()));
+        if let Some(v) = &f.verification {
+            message.push_str(&format!("; --verify: {}", super::verdict::headline(v)));
+        }
         // A secret HEAD's file no longer holds is annotated on the file,
         // not on a line of the checked-out file that has nothing to do
         // with it.

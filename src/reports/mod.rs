@@ -7,6 +7,7 @@ pub mod json;
 pub mod origin;
 pub mod sarif;
 pub mod text;
+pub mod verdict;
 
 use std::io::{self, Write};
 

@@ -133,6 +133,9 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
         message.push_str(": found with its other half, usable as is");
     }
     message.push_str(&history_note(f, false));
+    if let Some(v) = &f.verification {
+        message.push_str(&format!("; --verify: {}", super::verdict::headline(v)));
+    }
     // A secret that HEAD's file no longer holds has no line in the checked
     // out file: the location is the file as a whole (SARIF 2.1.0 §3.29.4),
     // the commit and its lines are in the message and properties.
@@ -166,6 +169,14 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
     }
     if let Some(c) = &f.earliest_readable {
         r["properties"]["earliest_readable"] = json!(c);
+    }
+    for (key, value) in [
+        ("pair", json!(f.pair)),
+        ("verification", json!(f.verification)),
+    ] {
+        if !value.is_null() {
+            r["properties"][key] = value;
+        }
     }
     if f.introduced.is_some() {
         // Range findings have no `at_head`, `live_in` or `commits`.

@@ -6,11 +6,12 @@ use std::io::{self, Write};
 
 use super::escape::escape;
 use super::origin;
-use super::{BINANCE_PLAYBOOK, TextOptions};
+use super::{BINANCE_PLAYBOOK, TextOptions, verdict};
 use crate::config::{CONFIG_FILE, InUse};
 use crate::findings::{Finding, LinesAt};
 use crate::rules::{RuleSet, Severity};
 use crate::scan::{Mode, Outcome, human_bytes};
+use crate::verify::{Risk, Status};
 
 struct Paint {
     on: bool,
@@ -143,7 +144,24 @@ fn write_finding(
         p.wrap("36", &escape(&f.rule_id)),
         p.severity(f.severity)
     )?;
+    if let Some(v) = &f.verification {
+        let code = match (v.status, v.risk) {
+            (Status::Valid, Some(Risk::Low)) => "1;33",
+            (Status::Valid, _) => "1;31",
+            _ => "1",
+        };
+        writeln!(out, "  {}", p.wrap(code, &verdict::headline(v)))?;
+    }
     writeln!(out, "  {}", escape(&what(f)))?;
+    if let (Some(pair), Some(_)) = (&f.pair, &f.verification) {
+        writeln!(
+            out,
+            "  paired with {}:{} ({})",
+            escape(&pair.path),
+            pair.line,
+            escape(&pair.kind)
+        )?;
+    }
     // HEAD's lines are shown; say where the secret was when it came.
     let there = match &f.introduced {
         Some(i) if f.lines_at == Some(LinesAt::Head) && i.line != f.line => {
@@ -244,8 +262,12 @@ pub fn write(
     opts: TextOptions,
 ) -> io::Result<()> {
     let p = Paint { on: opts.color };
-    for (f, also_at) in group_by_secret(&outcome.findings) {
-        write_finding(out, f, &also_at, &p)?;
+    let mut groups = group_by_secret(&outcome.findings);
+    // With --verify, the worst verdict first (a stable sort keeps the
+    // scan's order otherwise).
+    groups.sort_by_key(|(f, _)| verdict::rank(f));
+    for (f, also_at) in &groups {
+        write_finding(out, f, also_at, &p)?;
     }
     // What to do, then the summary: the last line, as CI logs show it.
     if !outcome.findings.is_empty() && write_next_steps(out, outcome, rules, &p)? {
@@ -402,12 +424,20 @@ fn write_next_steps(
     };
     if binance {
         gap(out)?;
-        writeln!(
-            out,
-            "{}",
-            p.wrap("1", "Binance credentials leaked. In the next ten minutes:")
-        )?;
-        for (i, step) in BINANCE_PLAYBOOK.iter().enumerate() {
+        let mut ordered: Vec<&Finding> = outcome.findings.iter().collect();
+        ordered.sort_by_key(|f| verdict::rank(f));
+        let (title, steps) = match verdict::steps(&ordered) {
+            Some(steps) => (
+                "Binance credentials leaked; what --verify found calls for:",
+                steps,
+            ),
+            None => (
+                "Binance credentials leaked. In the next ten minutes:",
+                BINANCE_PLAYBOOK.iter().map(|s| s.to_string()).collect(),
+            ),
+        };
+        writeln!(out, "{}", p.wrap("1", title))?;
+        for (i, step) in steps.iter().enumerate() {
             writeln!(out, "  {}. {step}", i + 1)?;
         }
     }

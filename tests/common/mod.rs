@@ -103,6 +103,7 @@ pub fn binance_key(seed: &str) -> String {
     Fake::from_str_seed(seed).alnum(64)
 }
 pub mod action;
+pub mod binance;
 pub mod git;
 pub mod pyc;
 pub mod sqlite;

@@ -30,6 +30,7 @@ use crate::detectors::Engine;
 use crate::findings::{
     Finding, Introduced, LinesAt, Reveal, fingerprint, from_matches, mark_pairs,
 };
+use crate::pairs::Pair;
 use crate::relabel::Specificity;
 use crate::sources::git::history::{self, FastMap, History, Store};
 use crate::sources::git::pages::Trimmer;
@@ -330,7 +331,7 @@ pub(super) fn group(
         let shown = at_head_here.map_or(origin, Found::Scanned);
         let (list, i) = shown.list(&blobs, &located);
         let mut f = list[i].clone();
-        f.paired = pairs.of(shown, &blobs, &located);
+        (f.paired, f.pair) = pairs.of(shown, &blobs, &located);
         f.lines_at = Some(if at_head_here.is_some() {
             LinesAt::Head
         } else {
@@ -411,16 +412,19 @@ impl Found {
 /// Whether a finding has its other half in the same file once every
 /// secret has its most specific rule in the whole history, as `scan`
 /// decides it after relabelling; kept per scan of a blob.
+/// A finding's `paired` and `pair`.
+type Paired = (Option<bool>, Option<Pair>);
+
 struct Pairs<'a> {
     spec: &'a Specificity<'a>,
     best: &'a HashMap<[u8; 32], usize>,
     /// By list: a blob's scan, or a located list (blob `u32::MAX`).
-    memo: HashMap<(u32, usize), Vec<Option<bool>>>,
+    memo: HashMap<(u32, usize), Vec<Paired>>,
 }
 
 impl Pairs<'_> {
-    /// `found`'s `paired`.
-    fn of(&mut self, found: Found, blobs: &Blobs<'_>, located: &Located) -> Option<bool> {
+    /// `found`'s `paired` and `pair`.
+    fn of(&mut self, found: Found, blobs: &Blobs<'_>, located: &Located) -> Paired {
         let (spec, best) = (self.spec, self.best);
         let (list, i) = found.list(blobs, located);
         let key = match found {
@@ -435,8 +439,9 @@ impl Pairs<'_> {
                 }
             }
             mark_pairs(&mut all);
-            all.iter().map(|f| f.paired).collect()
+            all.iter().map(|f| (f.paired, f.pair.clone())).collect()
         })[i]
+            .clone()
     }
 }
 

@@ -1,0 +1,169 @@
+//! `--verify` verdicts in plain words, the order of findings by them, and
+//! the response steps that fit them (used by every report format).
+
+use super::escape::escape;
+use crate::findings::Finding;
+use crate::verify::binance::{TRADING, TRANSFERS};
+use crate::verify::{Risk, Status, Verification};
+
+/// Keys older than this should have been rotated (days).
+pub const ROTATE_AFTER_DAYS: u64 = 90;
+
+fn on(v: &Verification, field: &str) -> bool {
+    v.permissions
+        .as_ref()
+        .and_then(|p| p.get(field))
+        .and_then(serde_json::Value::as_bool)
+        == Some(true)
+}
+
+fn withdraws(v: &Verification) -> bool {
+    on(v, "enableWithdrawals")
+}
+
+fn transfers(v: &Verification) -> bool {
+    TRANSFERS.iter().any(|f| on(v, f))
+}
+
+fn trades(v: &Verification) -> bool {
+    TRADING.iter().any(|f| on(v, f))
+}
+
+/// The verdict in plain words, first thing a reader sees:
+/// `VALID — can withdraw — no IP whitelist — act now (risk critical)`,
+/// `INVALID (-1022) — …reason…`, `UNVERIFIABLE — …`, `ERROR — …`.
+/// Control characters in the exchange's words are escaped.
+pub fn headline(v: &Verification) -> String {
+    let reason = || escape(v.reason.as_deref().unwrap_or("")).into_owned();
+    match v.status {
+        Status::Valid => {
+            let can = if withdraws(v) {
+                "can withdraw"
+            } else if transfers(v) {
+                "can move funds between accounts"
+            } else if trades(v) {
+                "can trade"
+            } else {
+                "read-only (balances and history exposed)"
+            };
+            let ip = if v.ip_restricted == Some(true) {
+                "IP whitelist on"
+            } else {
+                "no IP whitelist"
+            };
+            let risk = v.risk.unwrap_or(Risk::Medium);
+            let act = match risk {
+                Risk::Critical | Risk::High => "act now",
+                Risk::Medium => "delete it today",
+                Risk::Low => "delete and replace it",
+            };
+            let mut s = format!("VALID — {can} — {ip} — {act} (risk {})", risk.as_str());
+            if let Some(days) = v.key_age_days.filter(|d| *d > ROTATE_AFTER_DAYS) {
+                s.push_str(&format!(" — key {days} days old"));
+            }
+            s
+        }
+        Status::Invalid => match v.code {
+            Some(c) => format!("INVALID ({c}) — {}", reason()),
+            None => format!("INVALID — {}", reason()),
+        },
+        Status::Unverifiable => format!("UNVERIFIABLE — {}", reason()),
+        Status::Error => format!("ERROR, not checked — {}", reason()),
+    }
+}
+
+/// Sort key: valid keys by risk (critical first), then errors (may be
+/// live), unverifiable, invalid, and findings that were not checked.
+pub fn rank(f: &Finding) -> u8 {
+    match &f.verification {
+        Some(v) => match (v.status, v.risk) {
+            (Status::Valid, Some(Risk::Critical)) => 0,
+            (Status::Valid, Some(Risk::High)) => 1,
+            (Status::Valid, Some(Risk::Medium)) => 2,
+            (Status::Valid, _) => 3,
+            (Status::Error, _) => 4,
+            (Status::Unverifiable, _) => 5,
+            (Status::Invalid, _) => 6,
+        },
+        None => 7,
+    }
+}
+
+/// `path:line` of a finding, escaped.
+fn place(f: &Finding) -> String {
+    format!("{}:{}", escape(&f.path), f.line)
+}
+
+/// The response steps that fit the verdicts of `findings` (in report
+/// order), or `None` when no Binance credential was checked (the general
+/// playbook applies).
+pub fn steps(findings: &[&Finding]) -> Option<Vec<String>> {
+    let checked: Vec<(&Finding, &Verification)> = findings
+        .iter()
+        .filter_map(|f| f.verification.as_ref().map(|v| (*f, v)))
+        .filter(|(_, v)| v.exchange == "binance")
+        .collect();
+    if checked.is_empty() {
+        return None;
+    }
+    let valid: Vec<&(&Finding, &Verification)> = checked
+        .iter()
+        .filter(|(f, v)| v.status == Status::Valid && f.tags.iter().any(|t| t == "api-key"))
+        .collect();
+    let any = |pred: fn(&Verification) -> bool| valid.iter().any(|(_, v)| pred(v));
+    let mut steps = Vec::new();
+    if !valid.is_empty() {
+        let keys: Vec<String> = valid
+            .iter()
+            .map(|(f, v)| format!("{} ({})", place(f), v.risk.map_or("", Risk::as_str)))
+            .collect();
+        steps.push(format!(
+            "Delete first, highest risk first: the VALID key(s) at {} in Binance > Account > API Management > Delete. Deleting revokes a key; editing its permissions does not.",
+            keys.join(", ")
+        ));
+    }
+    if any(withdraws) {
+        steps.push("Withdrawals were on: check the withdrawal history now, and the withdrawal address whitelist (remove every address you did not add).".into());
+    }
+    if any(transfers) {
+        steps.push(
+            "Transfers were on: check internal, universal and sub-account transfer history.".into(),
+        );
+    }
+    if any(trades) {
+        steps.push("Trading was on: check open orders and positions (spot, margin, futures, options) and the trade history; cancel what you did not place.".into());
+    }
+    for (f, v) in &checked {
+        if !f.tags.iter().any(|t| t == "api-key") {
+            continue;
+        }
+        match (v.status, v.code) {
+            (Status::Invalid, Some(-2015)) => steps.push(format!(
+                "Binance rejected the key at {} (-2015): if it is yours, delete it anyway: it may be bound to other IPs and still work from them.",
+                place(f)
+            )),
+            (Status::Invalid, Some(-1022)) => steps.push(format!(
+                "The API key at {} exists, but the secret next to it is not its own: its real secret may be elsewhere; delete the key.",
+                place(f)
+            )),
+            (Status::Error | Status::Unverifiable, _) => steps.push(format!(
+                "The key at {} could not be checked: treat it as live and delete it.",
+                place(f)
+            )),
+            _ => {}
+        }
+    }
+    steps.push("Create the replacement with least privilege: read-only (Enable Reading only) for trackers and tax tools; trading without withdrawals for bots; an IP whitelist always.".into());
+    for (f, v) in &valid {
+        if let Some(days) = v.key_age_days.filter(|d| *d > ROTATE_AFTER_DAYS) {
+            steps.push(format!(
+                "The key at {} is {days} days old: rotate API keys every {ROTATE_AFTER_DAYS} days.",
+                place(f)
+            ));
+        }
+    }
+    steps.push("Keep the new key out of code (an environment variable or a secrets manager), and purge the old one from Git history if it was committed.".into());
+    let mut seen = std::collections::HashSet::new();
+    steps.retain(|s| seen.insert(s.clone()));
+    Some(steps)
+}

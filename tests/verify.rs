@@ -1,0 +1,549 @@
+//! `--verify` (issue 9, Binance): the real binary against a loopback
+//! stand-in for Binance (tests/common/binance.rs) that checks signatures
+//! as Binance documents them. Nothing here reaches the internet.
+
+mod common;
+
+use common::binance::{Answer, Server, Verify, ed25519, permissions, rsa};
+use common::git::Repo;
+use common::{binance_key, code, findings, run, stderr, stdout, tree};
+use serde_json::Value;
+
+/// A Python file with a Binance API key and its HMAC secret key.
+fn hmac_file(key: &str, secret: &str) -> String {
+    format!("from binance.client import Client\napi_key = \"{key}\"\napi_secret = \"{secret}\"\n")
+}
+
+/// A .env file with a Binance API key and a PEM private key.
+fn pem_file(key: &str, pem: &str) -> String {
+    format!("# binance\nBINANCE_API_KEY={key}\n{pem}")
+}
+
+fn ed25519_pem(body: &str) -> String {
+    format!("-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n")
+}
+
+/// `keyhound scan DIR --verify --format json` against `server`.
+fn verify_json(dir: &std::path::Path, server: &Server, extra: &[&str]) -> (i32, Value, String) {
+    let mut args = vec!["--format", "json"];
+    args.extend_from_slice(extra);
+    let o = scan_verify(dir, &server.url, &args);
+    let doc = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("JSON ({e}): {}\n{}", stdout(&o), stderr(&o)));
+    (code(&o), doc, stderr(&o))
+}
+
+/// `keyhound scan . --verify --binance-api-url URL EXTRA...` in `dir`.
+fn scan_verify(dir: &std::path::Path, url: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["scan", ".", "--verify", "--binance-api-url", url];
+    args.extend_from_slice(extra);
+    run(dir, &args)
+}
+
+/// The finding of rule `rule`.
+fn of<'a>(doc: &'a Value, rule: &str) -> &'a Value {
+    findings(doc)
+        .iter()
+        .find(|f| f["rule_id"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} finding in {doc:#}"))
+}
+
+#[test]
+fn issue9_verify_hmac_pair_with_withdrawals_is_valid_and_critical() {
+    let server = Server::start();
+    let (key, secret) = (binance_key("v-key-1"), binance_key("v-secret-1"));
+    server.key(
+        &key,
+        Verify::Hmac(secret.clone()),
+        Answer::Permissions(permissions(
+            &["enableWithdrawals", "enableSpotAndMarginTrading"],
+            120,
+        )),
+    );
+    let dir = tree(&[("bot.py", &hmac_file(&key, &secret))]);
+    let (status, doc, err) = verify_json(dir.path(), &server, &[]);
+    assert_eq!(status, 1, "findings exit 1 as before");
+    let k = of(&doc, "binance-api-key");
+    let v = &k["verification"];
+    assert_eq!(v["status"], "valid");
+    assert_eq!(v["risk"], "critical");
+    assert_eq!(v["ip_restricted"], false);
+    assert_eq!(v["key_age_days"], 120);
+    assert_eq!(v["permissions"]["enableWithdrawals"], true);
+    assert_eq!(v["permissions"]["someFutureField"], "kept");
+    assert_eq!(k["pair"]["kind"], "binance-secret-key");
+    assert_eq!(k["pair"]["line"], 3);
+    assert_eq!(k["pair"]["path"], "bot.py");
+    let s = of(&doc, "binance-secret-key");
+    assert_eq!(s["pair"]["kind"], "binance-api-key");
+    assert_eq!(s["verification"]["status"], "valid");
+    // One request for the pair, though two findings hold it; the header
+    // and signature checked by the server.
+    let seen = server.seen();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0].api_key.as_deref(), Some(key.as_str()));
+    assert!(err.contains("1 signed request"), "{err}");
+    // The text report: the verdict first, in plain words, and the steps.
+    let o = scan_verify(dir.path(), &server.url, &[]);
+    let text = stdout(&o);
+    let first = text.lines().nth(1).unwrap();
+    assert!(
+        first.contains("VALID — can withdraw — no IP whitelist — act now (risk critical)"),
+        "{text}"
+    );
+    assert!(text.contains("key 120 days old"), "{text}");
+    assert!(text.contains("withdrawal history"), "{text}");
+    assert!(text.contains("open orders and positions"), "{text}");
+    assert!(text.contains("rotate API keys every 90 days"), "{text}");
+    assert!(text.contains("IP whitelist always"), "{text}");
+    for out in [stdout(&o), stderr(&o), doc.to_string(), err] {
+        assert!(
+            !out.contains(&secret) && !out.contains(&key),
+            "secret shown: {out}"
+        );
+    }
+}
+
+#[test]
+fn issue9_verify_ed25519_trading_with_ip_whitelist_is_medium() {
+    let server = Server::start();
+    let key = binance_key("v-key-ed");
+    let (body, public) = ed25519();
+    let mut perms = permissions(&["enableFutures"], 10);
+    perms["ipRestrict"] = true.into();
+    server.key(&key, Verify::Ed25519(public), Answer::Permissions(perms));
+    let dir = tree(&[(".env", &pem_file(&key, &ed25519_pem(&body)))]);
+    let (_, doc, _) = verify_json(dir.path(), &server, &[]);
+    let k = of(&doc, "binance-api-key");
+    assert_eq!(k["pair"]["kind"], "private-key-ed25519");
+    assert_eq!(k["verification"]["status"], "valid", "{doc:#}");
+    assert_eq!(k["verification"]["risk"], "medium");
+    assert_eq!(k["verification"]["ip_restricted"], true);
+    let p = of(&doc, "private-key-ed25519");
+    assert_eq!(p["verification"]["risk"], "medium");
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[test]
+fn issue9_verify_rsa_read_only_with_ip_whitelist_is_low() {
+    let server = Server::start();
+    let key = binance_key("v-key-rsa");
+    let keys = tempfile::tempdir().unwrap();
+    let (pem, public) = rsa(keys.path());
+    let mut perms = permissions(&[], 5);
+    perms["ipRestrict"] = true.into();
+    server.key(&key, Verify::Rsa(public), Answer::Permissions(perms));
+    let dir = tree(&[("keys.env", &pem_file(&key, &pem))]);
+    let (_, doc, _) = verify_json(dir.path(), &server, &[]);
+    let k = of(&doc, "binance-api-key");
+    assert_eq!(k["pair"]["kind"], "private-key-rsa");
+    assert_eq!(k["verification"]["status"], "valid", "{doc:#}");
+    assert_eq!(k["verification"]["risk"], "low");
+}
+
+#[test]
+fn issue9_verify_high_risk_trading_without_whitelist_and_findings_ordered_by_risk() {
+    let server = Server::start();
+    let (k1, s1) = (binance_key("v-low-k"), binance_key("v-low-s"));
+    let (k2, s2) = (binance_key("v-high-k"), binance_key("v-high-s"));
+    let mut low = permissions(&[], 1);
+    low["ipRestrict"] = true.into();
+    server.key(&k1, Verify::Hmac(s1.clone()), Answer::Permissions(low));
+    server.key(
+        &k2,
+        Verify::Hmac(s2.clone()),
+        Answer::Permissions(permissions(&["enableSpotAndMarginTrading"], 1)),
+    );
+    // The low-risk pair comes first in the scan's order.
+    let dir = tree(&[
+        ("a.py", &hmac_file(&k1, &s1)),
+        ("b.py", &hmac_file(&k2, &s2)),
+    ]);
+    let (_, doc, _) = verify_json(dir.path(), &server, &[]);
+    let risks: Vec<(&str, &str)> = findings(&doc)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap(),
+                f["verification"]["risk"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(risks.contains(&("b.py", "high")), "{risks:?}");
+    assert!(risks.contains(&("a.py", "low")), "{risks:?}");
+    let o = scan_verify(dir.path(), &server.url, &[]);
+    let text = stdout(&o);
+    let (high, low) = (text.find("b.py:").unwrap(), text.find("a.py:").unwrap());
+    assert!(high < low, "the high-risk key comes first:\n{text}");
+    assert!(
+        text.contains("VALID — can trade — no IP whitelist — act now (risk high)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("VALID — read-only (balances and history exposed) — IP whitelist on"),
+        "{text}"
+    );
+}
+
+#[test]
+fn issue9_verify_binance_error_codes_are_invalid_with_their_reasons() {
+    let server = Server::start();
+    // -1022: the key exists, the secret beside it is not its own.
+    let (k1, s1) = (binance_key("v-1022-k"), binance_key("v-1022-s"));
+    server.key(
+        &k1,
+        Verify::Hmac(binance_key("v-1022-real")),
+        Answer::Permissions(permissions(&[], 1)),
+    );
+    // -2015: unknown to the server.
+    let (k2, s2) = (binance_key("v-2015-k"), binance_key("v-2015-s"));
+    // -2014 as Binance answers a malformed key.
+    let (k3, s3) = (binance_key("v-2014-k"), binance_key("v-2014-s"));
+    server.key(
+        &k3,
+        Verify::Hmac(s3.clone()),
+        Answer::Code(400, -2014, "API-key format invalid."),
+    );
+    let dir = tree(&[
+        ("a.py", &hmac_file(&k1, &s1)),
+        ("b.py", &hmac_file(&k2, &s2)),
+        ("c.py", &hmac_file(&k3, &s3)),
+    ]);
+    let (status, doc, _) = verify_json(dir.path(), &server, &[]);
+    assert_eq!(status, 1);
+    let at = |path: &str| {
+        findings(&doc)
+            .iter()
+            .find(|f| f["path"] == path && f["rule_id"] == "binance-api-key")
+            .unwrap()["verification"]
+            .clone()
+    };
+    let v = at("a.py");
+    assert_eq!(
+        (v["status"].as_str(), v["code"].as_i64()),
+        (Some("invalid"), Some(-1022))
+    );
+    assert!(
+        v["reason"].as_str().unwrap().contains("the API key exists"),
+        "{v}"
+    );
+    let v = at("b.py");
+    assert_eq!(
+        (v["status"].as_str(), v["code"].as_i64()),
+        (Some("invalid"), Some(-2015))
+    );
+    let reason = v["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("unknown or deleted") && reason.contains("other IPs"),
+        "{v}"
+    );
+    assert!(reason.contains("not proof that it is safe"), "{v}");
+    let v = at("c.py");
+    assert_eq!(
+        (v["status"].as_str(), v["code"].as_i64()),
+        (Some("invalid"), Some(-2014))
+    );
+    assert!(v["risk"].is_null());
+}
+
+#[test]
+fn issue9_verify_geo_block_rate_limit_and_timeout_are_errors_and_the_scan_finishes() {
+    let server = Server::start();
+    let cases = [
+        ("geo", Answer::Status(451), "HTTP 451"),
+        ("rate", Answer::Status(429), "HTTP 429"),
+        (
+            "slow",
+            Answer::Stall(std::time::Duration::from_secs(5)),
+            "timeout",
+        ),
+    ];
+    let mut files = Vec::new();
+    for (name, answer, _) in &cases {
+        let (k, s) = (
+            binance_key(&format!("v-{name}-k")),
+            binance_key(&format!("v-{name}-s")),
+        );
+        server.key(&k, Verify::Hmac(s.clone()), answer.clone());
+        files.push((format!("{name}.py"), hmac_file(&k, &s)));
+    }
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .collect();
+    let dir = tree(&files);
+    let (status, doc, _) = verify_json(dir.path(), &server, &["--verify-timeout", "1"]);
+    assert_eq!(status, 1, "exits by its findings");
+    for (name, _, words) in &cases {
+        let f = findings(&doc)
+            .iter()
+            .find(|f| {
+                f["path"] == format!("{name}.py").as_str() && f["rule_id"] == "binance-api-key"
+            })
+            .unwrap();
+        assert_eq!(f["verification"]["status"], "error", "{f:#}");
+        let reason = f["verification"]["reason"].as_str().unwrap();
+        assert!(reason.contains(words), "{name}: {reason}");
+    }
+}
+
+#[test]
+fn issue9_verify_lone_and_encrypted_halves_are_unverifiable_without_a_request() {
+    let server = Server::start();
+    let key = binance_key("v-lone-k");
+    let encrypted = format!(
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIGbMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAi{}\n{}\n-----END ENCRYPTED PRIVATE KEY-----\n",
+        common::Fake::from_str_seed("v-enc-1").alnum(17),
+        common::Fake::from_str_seed("v-enc-2").alnum(64)
+    );
+    let dir = tree(&[
+        (
+            "lone.py",
+            &format!("from binance.client import Client\napi_key = \"{key}\"\n"),
+        ),
+        ("enc.env", &pem_file(&binance_key("v-enc-k"), &encrypted)),
+    ]);
+    let (_, doc, _) = verify_json(dir.path(), &server, &[]);
+    let lone = findings(&doc)
+        .iter()
+        .find(|f| f["path"] == "lone.py")
+        .unwrap();
+    assert_eq!(lone["verification"]["status"], "unverifiable");
+    assert!(
+        lone["verification"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("lone API key")
+    );
+    assert!(lone["pair"].is_null());
+    let enc = findings(&doc)
+        .iter()
+        .find(|f| f["path"] == "enc.env" && f["rule_id"] == "binance-api-key")
+        .unwrap();
+    assert_eq!(enc["pair"]["kind"], "private-key-encrypted", "{doc:#}");
+    assert_eq!(enc["verification"]["status"], "unverifiable");
+    assert!(
+        enc["verification"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("passphrase")
+    );
+    assert_eq!(server.connections(), 0, "nothing to ask, nothing sent");
+}
+
+#[test]
+fn issue9_no_request_at_all_without_verify() {
+    let server = Server::start();
+    let (key, secret) = (binance_key("v-off-k"), binance_key("v-off-s"));
+    server.key(
+        &key,
+        Verify::Hmac(secret.clone()),
+        Answer::Permissions(permissions(&[], 1)),
+    );
+    let dir = tree(&[("bot.py", &hmac_file(&key, &secret))]);
+    let o = run(
+        dir.path(),
+        &[
+            "scan",
+            ".",
+            "--binance-api-url",
+            &server.url,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code(&o), 1);
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(findings(&doc).iter().all(|f| f["verification"].is_null()));
+    assert_eq!(
+        of(&doc, "binance-api-key")["pair"]["kind"],
+        "binance-secret-key"
+    );
+    // With --verify the same server is asked: the listener works.
+    assert_eq!(server.connections(), 0, "no connection without --verify");
+    scan_verify(dir.path(), &server.url, &[]);
+    assert_eq!(server.connections(), 1);
+}
+
+#[test]
+fn issue9_history_audit_checks_a_pair_once_across_many_commits() {
+    let server = Server::start();
+    let (key, secret) = (binance_key("v-hist-k"), binance_key("v-hist-s"));
+    server.key(
+        &key,
+        Verify::Hmac(secret.clone()),
+        Answer::Permissions(permissions(&["enableFutures"], 3)),
+    );
+    let mut repo = Repo::new();
+    for i in 0..12 {
+        let content = format!("{}# revision {i}\n", hmac_file(&key, &secret));
+        let path = format!("bots/bot{}.py", i % 4);
+        repo.commit_files(&[(&path, &content)], &format!("change {i}"));
+    }
+    let o = run(
+        repo.path(),
+        &[
+            "git",
+            "--verify",
+            "--binance-api-url",
+            &server.url,
+            "--format",
+            "json",
+        ],
+    );
+    let doc: Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+    let keys: Vec<&Value> = findings(&doc)
+        .iter()
+        .filter(|f| f["rule_id"] == "binance-api-key")
+        .collect();
+    assert!(keys.len() >= 4, "one per path: {doc:#}");
+    assert!(
+        keys.iter().all(|f| f["verification"]["status"] == "valid"),
+        "{doc:#}"
+    );
+    assert_eq!(server.seen().len(), 1, "one request for one pair");
+    // A range scan (`git --range`) verifies too.
+    let o = run(
+        repo.path(),
+        &[
+            "git",
+            "--range",
+            "HEAD~11..HEAD",
+            "--verify",
+            "--binance-api-url",
+            &server.url,
+            "--format",
+            "json",
+        ],
+    );
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        findings(&doc)
+            .iter()
+            .any(|f| f["verification"]["status"] == "valid"),
+        "{doc:#}"
+    );
+    assert_eq!(server.seen().len(), 2);
+}
+
+#[test]
+fn issue9_sarif_and_github_carry_the_verdict() {
+    let server = Server::start();
+    let (key, secret) = (binance_key("v-fmt-k"), binance_key("v-fmt-s"));
+    server.key(
+        &key,
+        Verify::Hmac(secret.clone()),
+        Answer::Permissions(permissions(&["enableWithdrawals"], 1)),
+    );
+    let dir = tree(&[("bot.py", &hmac_file(&key, &secret))]);
+    let url = server.url.clone();
+    let o = scan_verify(dir.path(), &url, &["--format", "sarif"]);
+    let sarif: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "binance-api-key")
+        .unwrap();
+    assert_eq!(r["properties"]["verification"]["risk"], "critical");
+    assert_eq!(r["properties"]["pair"]["kind"], "binance-secret-key");
+    assert!(
+        r["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("VALID — can withdraw")
+    );
+    let o = scan_verify(dir.path(), &url, &["--format", "github"]);
+    assert!(
+        stdout(&o).contains("--verify: VALID — can withdraw — no IP whitelist — act now"),
+        "{}",
+        stdout(&o)
+    );
+    // `scan --staged` verifies what the commit would add.
+    let repo = Repo::new();
+    repo.write("bot.py", hmac_file(&key, &secret).as_bytes());
+    repo.stage("bot.py");
+    let o = run(
+        repo.path(),
+        &[
+            "scan",
+            "--staged",
+            "--verify",
+            "--binance-api-url",
+            &url,
+            "--format",
+            "json",
+        ],
+    );
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        of(&doc, "binance-api-key")["verification"]["status"],
+        "valid"
+    );
+    assert_eq!(server.seen().len(), 3, "one request per run");
+}
+
+#[test]
+fn issue9_readme_and_help_document_verify() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    for needle in [
+        "keyhound scan --verify",
+        "keyhound git --verify",
+        "What is sent, to whom",
+        "Without `--verify` keyhound makes no network",
+        "not proof that it is safe",
+    ] {
+        assert!(readme.contains(needle), "README lacks {needle:?}");
+    }
+    let doc = std::fs::read_to_string(root.join("docs/verify.md")).unwrap();
+    for risk in ["| critical |", "| high |", "| medium |", "| low |"] {
+        assert!(doc.contains(risk), "docs/verify.md lacks {risk:?}");
+    }
+    for cmd in [&["scan", "--help"][..], &["git", "--help"][..]] {
+        let help = stdout(&run(root, cmd));
+        assert!(
+            help.contains("--verify") && help.contains("--binance-api-url"),
+            "{help}"
+        );
+    }
+}
+
+#[test]
+fn issue9_pair_names_the_partner_in_the_same_section() {
+    let k: Vec<String> = (0..3).map(|i| binance_key(&format!("p-k{i}"))).collect();
+    let s: Vec<String> = (0..3).map(|i| binance_key(&format!("p-s{i}"))).collect();
+    // Two sections, each with its key and secret; then a third key with
+    // no secret of its own, three lines after the second section's secret.
+    let yaml = format!(
+        "binance:\n  main:\n    api_key: {}\n    api_secret: {}\n  sub:\n    api_key: {}\n    api_secret: {}\n",
+        k[0], s[0], k[1], s[1]
+    );
+    let two = format!(
+        "binance:\n  api_key: {}\n  api_secret: {}\n\n\n\n  api_key: {}\n",
+        k[2], s[2], k[0]
+    );
+    let dir = tree(&[("sections.yml", &yaml), ("extra.yml", &two)]);
+    let (_, doc) = common::scan_json(dir.path(), &[]);
+    let pair_of = |path: &str, line: u64| {
+        let f = findings(&doc)
+            .iter()
+            .find(|f| f["path"] == path && f["line"] == line)
+            .unwrap_or_else(|| panic!("no finding at {path}:{line}: {doc:#}"));
+        (
+            f["pair"]["line"].as_u64(),
+            f["pair"]["kind"].as_str().map(String::from),
+        )
+    };
+    let secret = Some("binance-secret-key".to_string());
+    let key = Some("binance-api-key".to_string());
+    assert_eq!(pair_of("sections.yml", 3), (Some(4), secret.clone()));
+    assert_eq!(pair_of("sections.yml", 6), (Some(7), secret.clone()));
+    assert_eq!(pair_of("sections.yml", 7), (Some(6), key.clone()));
+    // One secret, two keys: the secret goes with the adjacent key, the
+    // other key still names its nearest secret.
+    assert_eq!(pair_of("extra.yml", 3), (Some(2), key));
+    assert_eq!(pair_of("extra.yml", 2), (Some(3), secret.clone()));
+    assert_eq!(pair_of("extra.yml", 7), (Some(3), secret));
+}
