@@ -248,42 +248,59 @@ fn issue9_verify_binance_error_codes_are_invalid_with_their_reasons() {
 
 #[test]
 fn issue9_verify_geo_block_rate_limit_and_timeout_are_errors_and_the_scan_finishes() {
-    let server = Server::start();
-    let cases = [
-        ("geo", Answer::Status(451), "HTTP 451"),
-        ("rate", Answer::Status(429), "HTTP 429"),
-        (
-            "slow",
-            Answer::Stall(std::time::Duration::from_secs(5)),
-            "timeout",
-        ),
+    // Each run: the pairs' files, and what the server answers for each.
+    let runs = [
+        vec![
+            ("geo", Answer::Status(451), "HTTP 451"),
+            (
+                "slow",
+                Answer::Stall(std::time::Duration::from_secs(5)),
+                "no answer within the timeout",
+            ),
+        ],
+        // After a 429, Binance wants no more requests (they escalate to
+        // IP bans): the next pair is not sent.
+        vec![
+            ("rate", Answer::Status(429), "HTTP 429"),
+            (
+                "second",
+                Answer::Status(200),
+                "not checked: Binance asked keyhound to back off",
+            ),
+        ],
     ];
-    let mut files = Vec::new();
-    for (name, answer, _) in &cases {
-        let (k, s) = (
-            binance_key(&format!("v-{name}-k")),
-            binance_key(&format!("v-{name}-s")),
-        );
-        server.key(&k, Verify::Hmac(s.clone()), answer.clone());
-        files.push((format!("{name}.py"), hmac_file(&k, &s)));
-    }
-    let files: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, c)| (p.as_str(), c.as_str()))
-        .collect();
-    let dir = tree(&files);
-    let (status, doc, _) = verify_json(dir.path(), &server, &["--verify-timeout", "1"]);
-    assert_eq!(status, 1, "exits by its findings");
-    for (name, _, words) in &cases {
-        let f = findings(&doc)
+    for cases in runs {
+        let server = Server::start();
+        let mut files = Vec::new();
+        for (name, answer, _) in &cases {
+            let (k, s) = (
+                binance_key(&format!("v-{name}-k")),
+                binance_key(&format!("v-{name}-s")),
+            );
+            server.key(&k, Verify::Hmac(s.clone()), answer.clone());
+            files.push((format!("{name}.py"), hmac_file(&k, &s)));
+        }
+        let files: Vec<(&str, &str)> = files
             .iter()
-            .find(|f| {
-                f["path"] == format!("{name}.py").as_str() && f["rule_id"] == "binance-api-key"
-            })
-            .unwrap();
-        assert_eq!(f["verification"]["status"], "error", "{f:#}");
-        let reason = f["verification"]["reason"].as_str().unwrap();
-        assert!(reason.contains(words), "{name}: {reason}");
+            .map(|(p, c)| (p.as_str(), c.as_str()))
+            .collect();
+        let dir = tree(&files);
+        let (status, doc, _) = verify_json(dir.path(), &server, &["--verify-timeout", "1"]);
+        assert_eq!(status, 1, "exits by its findings");
+        for (name, _, words) in &cases {
+            let f = findings(&doc)
+                .iter()
+                .find(|f| {
+                    f["path"] == format!("{name}.py").as_str() && f["rule_id"] == "binance-api-key"
+                })
+                .unwrap();
+            assert_eq!(f["verification"]["status"], "error", "{f:#}");
+            let reason = f["verification"]["reason"].as_str().unwrap();
+            assert!(reason.contains(words), "{name}: {reason}");
+        }
+        if cases[0].0 == "rate" {
+            assert_eq!(server.seen().len(), 1, "nothing sent after the 429");
+        }
     }
 }
 
@@ -546,4 +563,73 @@ fn issue9_pair_names_the_partner_in_the_same_section() {
     assert_eq!(pair_of("extra.yml", 3), (Some(2), key));
     assert_eq!(pair_of("extra.yml", 2), (Some(3), secret.clone()));
     assert_eq!(pair_of("extra.yml", 7), (Some(3), secret));
+}
+
+/// Helper review: an answer that echoes the API key (in an unknown field)
+/// printed it whole; a 200 without Binance's fields read as VALID; a base
+/// URL with a fragment sent an unsigned request.
+#[test]
+fn issue9_verify_answers_are_masked_odd_answers_are_errors_and_the_url_is_a_base() {
+    let server = Server::start();
+    let (k1, s1) = (binance_key("v-echo-k"), binance_key("v-echo-s"));
+    let (k2, s2) = (binance_key("v-empty-k"), binance_key("v-empty-s"));
+    server.key(
+        &k1,
+        Verify::Hmac(s1.clone()),
+        Answer::Permissions(serde_json::json!({
+            "ipRestrict": false,
+            "enableReading": true,
+            "echo": format!("apiKey={k1}"),
+        })),
+    );
+    server.key(
+        &k2,
+        Verify::Hmac(s2.clone()),
+        Answer::Permissions(serde_json::json!({})),
+    );
+    let dir = tree(&[
+        ("echo.py", &hmac_file(&k1, &s1)),
+        ("empty.py", &hmac_file(&k2, &s2)),
+    ]);
+    for format in ["json", "text", "sarif", "github"] {
+        let o = scan_verify(dir.path(), &server.url, &["--format", format]);
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        let all = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(!all.contains(&k1[..16]), "{format}: {all}");
+        assert!(!all.contains(&s1[..16]), "{format}: {all}");
+    }
+    let (_, doc, _) = verify_json(dir.path(), &server, &[]);
+    let of = |path: &str| {
+        findings(&doc)
+            .iter()
+            .find(|f| f["path"] == path && f["rule_id"] == "binance-api-key")
+            .unwrap()
+            .clone()
+    };
+    let echo = of("echo.py");
+    assert_eq!(echo["verification"]["status"], "valid", "{echo:#}");
+    assert_eq!(
+        echo["verification"]["permissions"]["echo"],
+        format!("apiKey={}…", &k1[..4]),
+        "{echo:#}"
+    );
+    let empty = of("empty.py");
+    assert_eq!(empty["verification"]["status"], "error", "{empty:#}");
+
+    for bad in [
+        format!("{}#x", server.url),
+        format!("{}?x=1", server.url),
+        server.url.replace("http://", "http://user:pw@"),
+    ] {
+        let before = server.connections();
+        let o = scan_verify(dir.path(), &bad, &[]);
+        assert_eq!(code(&o), 2, "{bad}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("no user name, password, query or fragment"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(!stderr(&o).contains("pw"), "{}", stderr(&o));
+        assert_eq!(server.connections(), before, "{bad}: nothing sent");
+    }
 }

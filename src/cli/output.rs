@@ -55,10 +55,27 @@ fn verify(args: &VerifyArgs, outcome: &mut Outcome) -> Result<()> {
         return Ok(());
     }
     let url = args.binance_api_url.trim_end_matches('/');
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
         bail!(
             "--binance-api-url `{url}`: give an http:// or https:// URL, like https://api.binance.com"
         );
+    };
+    // Nothing but the signed check request is sent: no query or fragment
+    // of the user's, no credentials of theirs in the URL.
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.is_empty() || authority.contains('@') || url.contains(['?', '#']) {
+        bail!(
+            "--binance-api-url: give a base URL with a host and no user name, password, query or fragment, like https://api.binance.com"
+        );
+    }
+    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+    if url.starts_with("http://") && !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
+        outcome.notes.push(format!(
+            "--verify: {url} is plain http: the API key and the signature cross the network unencrypted"
+        ));
     }
     let settings = Settings {
         binance_url: url.to_string(),

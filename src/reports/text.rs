@@ -54,6 +54,10 @@ fn what(f: &Finding) -> String {
         Some(true) if f.tags.iter().any(|t| t == "private-key") => {
             s.push_str(", next to an API key")
         }
+        // Unless the exchange said the pair does not work.
+        Some(true)
+            if f.verification.as_ref().map(|v| v.status)
+                == Some(crate::verify::Status::Invalid) => {}
         Some(true) => s.push_str(", with its other half: usable as is"),
         Some(false) if f.tags.iter().any(|t| t == "api-key" || t == "secret-key") => {
             s.push_str(", alone")
@@ -410,6 +414,26 @@ fn write_next_steps(
 ) -> io::Result<bool> {
     if outcome.mode == Mode::Staged {
         write_unblock_steps(out, outcome, p)?;
+        // A live key that was ever pushed or shared (its other half may be
+        // in an earlier commit) is not made safe by blocking this commit.
+        let live: Vec<&Finding> = outcome
+            .findings
+            .iter()
+            .filter(|f| {
+                f.verification.as_ref().map(|v| v.status) == Some(crate::verify::Status::Valid)
+            })
+            .collect();
+        if let Some(steps) = verdict::steps(&live).filter(|_| !live.is_empty()) {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "{}",
+                p.wrap("1", "--verify found the key live. If it was ever pushed or shared (its other half may be in an earlier commit), act on it now:")
+            )?;
+            for (i, step) in steps.iter().enumerate() {
+                writeln!(out, "  {}. {step}", i + 1)?;
+            }
+        }
         return Ok(true);
     }
     let binance = outcome

@@ -94,6 +94,22 @@ fn place(f: &Finding) -> String {
     format!("{}:{}", escape(&f.path), f.line)
 }
 
+fn is_key(f: &Finding) -> bool {
+    f.tags.iter().any(|t| t == "api-key")
+}
+
+/// Where the API key of `f`'s pair is: `f` itself, or its partner when
+/// `f` is the secret half (a range or staged scan may report only the
+/// secret: the key was committed before).
+fn key_place(f: &Finding) -> String {
+    match &f.pair {
+        Some(p) if !is_key(f) && p.tags.iter().any(|t| t == "api-key") => {
+            format!("{}:{}", escape(&p.path), p.line)
+        }
+        _ => place(f),
+    }
+}
+
 /// The response steps that fit the verdicts of `findings` (in report
 /// order), or `None` when no Binance credential was checked (the general
 /// playbook applies).
@@ -106,16 +122,22 @@ pub fn steps(findings: &[&Finding]) -> Option<Vec<String>> {
     if checked.is_empty() {
         return None;
     }
+    // One entry per key: a pair's halves carry the same verdict.
+    let mut seen_keys = std::collections::HashSet::new();
+    let checked: Vec<(&Finding, &Verification)> = checked
+        .into_iter()
+        .filter(|(f, _)| seen_keys.insert(key_place(f)))
+        .collect();
     let valid: Vec<&(&Finding, &Verification)> = checked
         .iter()
-        .filter(|(f, v)| v.status == Status::Valid && f.tags.iter().any(|t| t == "api-key"))
+        .filter(|(_, v)| v.status == Status::Valid)
         .collect();
     let any = |pred: fn(&Verification) -> bool| valid.iter().any(|(_, v)| pred(v));
     let mut steps = Vec::new();
     if !valid.is_empty() {
         let keys: Vec<String> = valid
             .iter()
-            .map(|(f, v)| format!("{} ({})", place(f), v.risk.map_or("", Risk::as_str)))
+            .map(|(f, v)| format!("{} ({})", key_place(f), v.risk.map_or("", Risk::as_str)))
             .collect();
         steps.push(format!(
             "Delete first, highest risk first: the VALID key(s) at {} in Binance > Account > API Management > Delete. Deleting revokes a key; editing its permissions does not.",
@@ -134,20 +156,23 @@ pub fn steps(findings: &[&Finding]) -> Option<Vec<String>> {
         steps.push("Trading was on: check open orders and positions (spot, margin, futures, options) and the trade history; cancel what you did not place.".into());
     }
     for (f, v) in &checked {
-        if !f.tags.iter().any(|t| t == "api-key") {
-            continue;
-        }
         match (v.status, v.code) {
             (Status::Invalid, Some(-2015)) => steps.push(format!(
                 "Binance rejected the key at {} (-2015): if it is yours, delete it anyway: it may be bound to other IPs and still work from them.",
-                place(f)
+                key_place(f)
             )),
             (Status::Invalid, Some(-1022)) => steps.push(format!(
                 "The API key at {} exists, but the secret next to it is not its own: its real secret may be elsewhere; delete the key.",
-                place(f)
+                key_place(f)
             )),
+            (Status::Error | Status::Unverifiable, _) if is_key(f) || f.pair.is_some() => {
+                steps.push(format!(
+                    "The key at {} could not be checked: treat it as live and delete it.",
+                    key_place(f)
+                ))
+            }
             (Status::Error | Status::Unverifiable, _) => steps.push(format!(
-                "The key at {} could not be checked: treat it as live and delete it.",
+                "The secret at {} could not be checked: treat its API key as live, find it in Binance > API Management, and delete it.",
                 place(f)
             )),
             _ => {}
@@ -158,7 +183,7 @@ pub fn steps(findings: &[&Finding]) -> Option<Vec<String>> {
         if let Some(days) = v.key_age_days.filter(|d| *d > ROTATE_AFTER_DAYS) {
             steps.push(format!(
                 "The key at {} is {days} days old: rotate API keys every {ROTATE_AFTER_DAYS} days.",
-                place(f)
+                key_place(f)
             ));
         }
     }

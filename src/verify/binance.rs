@@ -148,27 +148,62 @@ pub fn check_url(base: &str, signer: &Signer, timestamp_ms: u64) -> String {
     )
 }
 
+/// What a check's answer says of the next requests to the same host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Go on.
+    Go,
+    /// Send nothing more: Binance asked to back off (HTTP 429 or 418,
+    /// "Limits" in Binance's General API Information: requests after a
+    /// 429 escalate to IP bans).
+    BackOff,
+    /// The request timed out.
+    TimedOut,
+}
+
 /// Sends the check for API key `key` signed by `signer` and reads the
 /// answer. `now_ms` is the request's `timestamp` and the clock for
-/// `key_age_days`.
+/// `key_age_days`. Whatever the answer holds is masked of the key (and of
+/// anything secret-shaped) before it reaches a report.
 pub fn check(
     client: &mut Client,
     base: &str,
     key: &[u8],
     signer: &Signer,
     now_ms: u64,
-) -> Verification {
+) -> (Verification, Next) {
     let Ok(key) = std::str::from_utf8(key) else {
-        return Verification::because(EXCHANGE, Status::Unverifiable, "the API key is not text");
+        return (
+            Verification::because(EXCHANGE, Status::Unverifiable, "the API key is not text"),
+            Next::Go,
+        );
     };
     let url = check_url(base, signer, now_ms);
     match client.get(&url, &[("X-MBX-APIKEY", key)]) {
-        Ok(reply) => interpret(reply.status, &reply.body, now_ms),
-        Err(e @ (HttpError::Timeout(_) | HttpError::Network(_))) => Verification::because(
-            EXCHANGE,
-            Status::Error,
-            format!("{e}; the key may still be live"),
-        ),
+        Ok(reply) => {
+            let next = if matches!(reply.status, 429 | 418) {
+                Next::BackOff
+            } else {
+                Next::Go
+            };
+            let mut v = interpret(reply.status, &reply.body, now_ms);
+            super::mask_answer(&mut v, key);
+            (v, next)
+        }
+        Err(e) => {
+            let next = if matches!(e, HttpError::Timeout(_)) {
+                Next::TimedOut
+            } else {
+                Next::Go
+            };
+            let mut v = Verification::because(
+                EXCHANGE,
+                Status::Error,
+                format!("{e}; the key may still be live"),
+            );
+            super::mask_answer(&mut v, key);
+            (v, next)
+        }
     }
 }
 
@@ -179,8 +214,14 @@ pub fn interpret(status: u16, body: &str, now_ms: u64) -> Verification {
     let error = |reason: String| Verification::because(EXCHANGE, Status::Error, reason);
     match status {
         200 => match json {
-            Some(Value::Object(permissions)) => valid(permissions, now_ms),
-            _ => error("unexpected answer: HTTP 200 without a permissions object".into()),
+            Some(Value::Object(permissions))
+                if ["ipRestrict", "enableReading", "enableWithdrawals"]
+                    .iter()
+                    .any(|f| permissions.contains_key(*f)) =>
+            {
+                valid(permissions, now_ms)
+            }
+            _ => error("unexpected answer: HTTP 200 without Binance's permission fields (ipRestrict, enableReading, enableWithdrawals)".into()),
         },
         429 => error("rate limited by Binance (HTTP 429): run again later".into()),
         418 => error("this IP is banned by Binance for a while after too many requests (HTTP 418): run again later".into()),
@@ -212,10 +253,8 @@ pub fn interpret(status: u16, body: &str, now_ms: u64) -> Verification {
 }
 
 fn valid(permissions: Map<String, Value>, now_ms: u64) -> Verification {
-    let ip_restricted = permissions
-        .get("ipRestrict")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    // Only a plain `true` restricts (fail safe: anything else does not).
+    let ip_restricted = permissions.get("ipRestrict") == Some(&Value::Bool(true));
     let key_age_days = permissions
         .get("createTime")
         .and_then(Value::as_u64)
@@ -254,8 +293,15 @@ pub const TRANSFERS: &[&str] = &["enableInternalTransfer", "permitsUniversalTran
 /// | medium | trading or transfers with `ipRestrict`; or read-only without it |
 /// | low | read-only with `ipRestrict` |
 pub fn risk(permissions: &Map<String, Value>) -> Risk {
-    let on = |f: &str| permissions.get(f).and_then(Value::as_bool) == Some(true);
-    let restricted = on("ipRestrict");
+    // Fail safe: a permission is on unless it is `false` or absent (a
+    // string "true" is on); an IP restriction holds only as `true`.
+    let on = |f: &str| {
+        !matches!(
+            permissions.get(f),
+            None | Some(Value::Bool(false)) | Some(Value::Null)
+        )
+    };
+    let restricted = permissions.get("ipRestrict") == Some(&Value::Bool(true));
     let trading = TRADING.iter().any(|f| on(f));
     let transfers = TRANSFERS.iter().any(|f| on(f));
     if on("enableWithdrawals") || (transfers && !restricted) {

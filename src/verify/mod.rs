@@ -148,7 +148,15 @@ pub struct Verifier {
     /// By SHA-256 of (exchange, key, secret).
     done: HashMap<[u8; 32], Verification>,
     tally: Tally,
+    /// Why no more requests are sent this run (a back-off, timeouts).
+    stopped: Option<&'static str>,
+    /// Timeouts in a row.
+    timeouts: u32,
 }
+
+/// Timeouts in a row after which no more requests are sent: a host that
+/// hangs would otherwise cost the timeout once per pair.
+const MAX_TIMEOUTS: u32 = 2;
 
 /// The two halves of a credential to check, and which exchange.
 struct Job<'a> {
@@ -167,6 +175,8 @@ impl Verifier {
             client,
             done: HashMap::new(),
             tally: Tally::default(),
+            stopped: None,
+            timeouts: 0,
         }
     }
 
@@ -195,20 +205,84 @@ impl Verifier {
         }
         let v = match binance::signer(job.secret_tags, job.secret.bytes()) {
             Err(reason) => Verification::because(job.exchange, Status::Unverifiable, reason),
+            Ok(_) if self.stopped.is_some() => Verification::because(
+                job.exchange,
+                Status::Error,
+                format!(
+                    "not checked: {}; the key may still be live",
+                    self.stopped.unwrap_or_default()
+                ),
+            ),
             Ok(signer) => {
                 self.tally.pairs += 1;
                 self.tally.requests += 1;
-                binance::check(
+                let (v, next) = binance::check(
                     &mut self.client,
                     &self.settings.binance_url,
                     job.key.bytes(),
                     &signer,
                     now_ms(),
-                )
+                );
+                match next {
+                    binance::Next::BackOff => {
+                        self.stopped = Some(
+                            "Binance asked keyhound to back off (HTTP 429 or 418), so no more requests were sent this run",
+                        );
+                    }
+                    binance::Next::TimedOut => {
+                        self.timeouts += 1;
+                        if self.timeouts >= MAX_TIMEOUTS {
+                            self.stopped = Some(
+                                "the exchange did not answer in time twice, so no more requests were sent this run",
+                            );
+                        }
+                    }
+                    binance::Next::Go => self.timeouts = 0,
+                }
+                v
             }
         };
         self.done.insert(id, v.clone());
         v
+    }
+}
+
+/// Masks what an exchange's answer echoes of the pair before it reaches a
+/// report: the API key wherever it appears (reason, permission names and
+/// values), and anything secret-shaped
+/// ([`crate::findings::mask_secret_shaped`]).
+pub fn mask_answer(v: &mut Verification, key: &str) {
+    fn mask(s: &str, key: &str) -> String {
+        let s = if key.is_empty() {
+            s.to_string()
+        } else {
+            s.replace(key, &crate::findings::redact(key))
+        };
+        crate::findings::mask_secret_shaped(&s).into_owned()
+    }
+    fn walk(value: &mut serde_json::Value, key: &str) {
+        match value {
+            serde_json::Value::String(s) => *s = mask(s, key),
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| walk(x, key)),
+            serde_json::Value::Object(o) => {
+                let old = std::mem::take(o);
+                for (k, mut x) in old {
+                    walk(&mut x, key);
+                    o.insert(mask(&k, key), x);
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(r) = &mut v.reason {
+        *r = mask(r, key);
+    }
+    if let Some(p) = v.permissions.take() {
+        let mut value = serde_json::Value::Object(p);
+        walk(&mut value, key);
+        if let serde_json::Value::Object(p) = value {
+            v.permissions = Some(p);
+        }
     }
 }
 
