@@ -633,3 +633,52 @@ fn issue9_verify_answers_are_masked_odd_answers_are_errors_and_the_url_is_a_base
         assert_eq!(server.connections(), before, "{bad}: nothing sent");
     }
 }
+
+/// Helper review: when a range reports only the secret (its key was
+/// committed before), a VALID verdict came with no "delete first", no
+/// withdrawal checks and no rotation reminder: the steps looked only at
+/// API-key findings.
+#[test]
+fn issue9_a_range_that_reports_only_the_secret_gets_the_steps_of_its_verdict() {
+    let server = Server::start();
+    let (key, secret) = (binance_key("v-range-k"), binance_key("v-range-s"));
+    server.key(
+        &key,
+        Verify::Hmac(secret.clone()),
+        Answer::Permissions(permissions(&["enableWithdrawals"], 200)),
+    );
+    let mut repo = Repo::new();
+    repo.commit_files(
+        &[(
+            "bot.py",
+            &format!("from binance.client import Client\napi_key = \"{key}\"\n"),
+        )],
+        "the key",
+    );
+    repo.commit_files(&[("bot.py", &hmac_file(&key, &secret))], "the secret");
+    let o = run(
+        repo.path(),
+        &[
+            "git",
+            "--range",
+            "HEAD~1..HEAD",
+            "--verify",
+            "--binance-api-url",
+            &server.url,
+        ],
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("VALID"), "{out}");
+    for needle in [
+        "Delete first, highest risk first: the VALID key(s) at bot.py:2 (critical)",
+        "Withdrawals were on",
+        "days old: rotate API keys every 90 days",
+    ] {
+        assert!(out.contains(needle), "no `{needle}` in:\n{out}");
+    }
+    assert!(
+        !out.contains(&key[..12]) && !out.contains(&secret[..12]),
+        "{out}"
+    );
+}
