@@ -54,22 +54,35 @@ fn verify(args: &VerifyArgs, outcome: &mut Outcome) -> Result<()> {
     if !args.verify {
         return Ok(());
     }
-    let url = args.binance_api_url.trim_end_matches('/');
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        bail!(
-            "--binance-api-url `{url}`: give an http:// or https:// URL, like https://api.binance.com"
-        );
-    }
+    let url = |flag: &str, value: &str, example: &str| {
+        let url = value.trim_end_matches('/');
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            bail!("--{flag} `{url}`: give an http:// or https:// URL, like {example}");
+        }
+        Ok(url.to_string())
+    };
+    use keyhound::verify::{binance, bybit, okx};
     let settings = Settings {
-        binance_url: url.to_string(),
+        binance_url: url(
+            "binance-api-url",
+            &args.binance_api_url,
+            binance::DEFAULT_URL,
+        )?,
+        okx_url: url("okx-api-url", &args.okx_api_url, okx::DEFAULT_URL)?,
+        bybit_url: url("bybit-api-url", &args.bybit_api_url, bybit::DEFAULT_URL)?,
         connect_timeout: Duration::from_secs(args.verify_connect_timeout),
         timeout: Duration::from_secs(args.verify_timeout),
         ..Settings::default()
     };
     let tally = Verifier::new(settings).verify(&mut outcome.findings);
     let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let to = if tally.hosts.is_empty() {
+        String::new()
+    } else {
+        format!(" to {}", tally.hosts.join(", "))
+    };
     outcome.notes.push(format!(
-        "--verify: {} signed request{} to {url} for {} distinct pair{}",
+        "--verify: {} signed request{}{to} for {} distinct pair{}",
         tally.requests,
         plural(tally.requests),
         tally.pairs,

@@ -19,8 +19,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use ring::signature::{Ed25519KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
 use serde_json::{Map, Value};
 
-use super::http::{Client, HttpError};
-use super::{Risk, Status, Verification};
+use super::http::Client;
+use super::{Risk, Status, Verification, network_error};
 
 /// Binance's REST API.
 pub const DEFAULT_URL: &str = "https://api.binance.com";
@@ -80,7 +80,7 @@ pub fn signer(tags: &[String], raw: &[u8]) -> Result<Signer, String> {
         return Err("encrypted private key: it cannot sign without its passphrase (which keyhound does not look for)".into());
     }
     if !has("private-key") {
-        return Err("not a secret key or private key Binance signs with".into());
+        return Err("not a secret key or private key an exchange signs with".into());
     }
     let der = pem_body(&text).ok_or("the private key's base64 body does not decode")?;
     if let Ok(pair) = Ed25519KeyPair::from_pkcs8_maybe_unchecked(&der) {
@@ -164,11 +164,7 @@ pub fn check(
     let url = check_url(base, signer, now_ms);
     match client.get(&url, &[("X-MBX-APIKEY", key)]) {
         Ok(reply) => interpret(reply.status, &reply.body, now_ms),
-        Err(e @ (HttpError::Timeout(_) | HttpError::Network(_))) => Verification::because(
-            EXCHANGE,
-            Status::Error,
-            format!("{e}; the key may still be live"),
-        ),
+        Err(e) => network_error(EXCHANGE, &e),
     }
 }
 
