@@ -172,6 +172,36 @@ fn issue9_okx_and_bybit_valid_keys_get_every_risk_level_and_pair_names_all_parts
         assert!(okx.headers.contains_key(h), "{h}");
     }
     assert!(err.contains("4 signed requests"), "{err}");
+    // The text report's headline reads each exchange's own fields.
+    let o = run(
+        dir.path(),
+        &[
+            "scan",
+            ".",
+            "--verify",
+            "--okx-api-url",
+            &server.url,
+            "--bybit-api-url",
+            &server.url,
+        ],
+    );
+    let text = stdout(&o);
+    for (path, words) in [
+        ("critical.py", "VALID — can withdraw — no IP whitelist"),
+        (
+            "low.py",
+            "VALID — read-only (balances and history exposed) — IP whitelist on",
+        ),
+        ("high.env", "VALID — can trade — no IP whitelist"),
+    ] {
+        let at = text
+            .find(&format!("{path}:"))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(
+            text[at..].lines().nth(1).unwrap().contains(words),
+            "{path}: {text}"
+        );
+    }
 }
 
 #[test]
@@ -356,4 +386,23 @@ fn issue9_okx_and_bybit_errors_lone_parts_and_once_per_pair() {
         3,
         "slow, geo, often: nothing for lone parts"
     );
+}
+
+#[test]
+fn issue9_okx_and_bybit_flags_are_in_help_readme_and_docs() {
+    let dir = tree(&[]);
+    let help = stdout(&run(dir.path(), &["scan", "--help"]));
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/verify.md")).unwrap();
+    for needle in [
+        "--okx-api-url",
+        "--bybit-api-url",
+        "/api/v5/account/config",
+        "/v5/user/query-api",
+    ] {
+        assert!(help.contains(needle) && readme.contains(needle), "{needle}");
+    }
+    assert!(doc.contains("`perm` holds `withdraw`") && doc.contains("no passphrase found"));
 }

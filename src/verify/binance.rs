@@ -20,7 +20,7 @@ use ring::signature::{Ed25519KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
 use serde_json::{Map, Value};
 
 use super::http::Client;
-use super::{Risk, Status, Verification, network_error};
+use super::{Can, Risk, Status, Verification, network_error};
 
 /// Binance's REST API.
 pub const DEFAULT_URL: &str = "https://api.binance.com";
@@ -250,18 +250,26 @@ pub const TRANSFERS: &[&str] = &["enableInternalTransfer", "permitsUniversalTran
 /// | medium | trading or transfers with `ipRestrict`; or read-only without it |
 /// | low | read-only with `ipRestrict` |
 pub fn risk(permissions: &Map<String, Value>) -> Risk {
-    let on = |f: &str| permissions.get(f).and_then(Value::as_bool) == Some(true);
-    let restricted = on("ipRestrict");
-    let trading = TRADING.iter().any(|f| on(f));
-    let transfers = TRANSFERS.iter().any(|f| on(f));
-    if on("enableWithdrawals") || (transfers && !restricted) {
+    let restricted = permissions.get("ipRestrict").and_then(Value::as_bool) == Some(true);
+    let can = can(permissions);
+    if can.withdraw || (can.transfer && !restricted) {
         Risk::Critical
-    } else if trading && !restricted {
+    } else if can.trade && !restricted {
         Risk::High
-    } else if trading || transfers || !restricted {
+    } else if can.trade || can.transfer || !restricted {
         Risk::Medium
     } else {
         Risk::Low
+    }
+}
+
+/// What a key may do: `enableWithdrawals`, [`TRANSFERS`], [`TRADING`].
+pub fn can(permissions: &Map<String, Value>) -> Can {
+    let on = |f: &str| permissions.get(f).and_then(Value::as_bool) == Some(true);
+    Can {
+        withdraw: on("enableWithdrawals"),
+        transfer: TRANSFERS.iter().any(|f| on(f)),
+        trade: TRADING.iter().any(|f| on(f)),
     }
 }
 

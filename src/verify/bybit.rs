@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 
 use super::binance::Signer;
 use super::http::Client;
-use super::{Risk, Status, Verification, network_error};
+use super::{Can, Risk, Status, Verification, network_error};
 
 /// Bybit's REST API.
 pub const DEFAULT_URL: &str = "https://api.bybit.com";
@@ -159,30 +159,38 @@ pub const TRANSFERS: &[&str] = &["AccountTransfer", "SubMemberTransfer"];
 /// | low | read-only with `ips` |
 pub fn risk(info: &Map<String, Value>) -> Risk {
     let restricted = ip_restricted(info);
-    let groups = info.get("permissions").and_then(Value::as_object);
-    let list = |g: &str| {
-        groups
-            .and_then(|p| p.get(g))
-            .and_then(Value::as_array)
-            .map(|v| v.iter().filter_map(Value::as_str).collect::<Vec<_>>())
-            .unwrap_or_default()
-    };
-    let wallet = list("Wallet");
-    let read_only = info.get("readOnly").and_then(Value::as_i64) == Some(1);
-    let trading = !read_only
-        && groups.is_some_and(|p| {
-            p.iter()
-                .any(|(g, v)| g != "Wallet" && v.as_array().is_some_and(|a| !a.is_empty()))
-        });
-    let transfers = !read_only && wallet.iter().any(|p| TRANSFERS.contains(p));
-    if (!read_only && wallet.contains(&"Withdraw")) || (transfers && !restricted) {
+    let can = can(info);
+    if can.withdraw || (can.transfer && !restricted) {
         Risk::Critical
-    } else if trading && !restricted {
+    } else if can.trade && !restricted {
         Risk::High
-    } else if trading || transfers || !restricted {
+    } else if can.trade || can.transfer || !restricted {
         Risk::Medium
     } else {
         Risk::Low
+    }
+}
+
+/// What a key with this information may do: `Withdraw` in `Wallet`; a
+/// transfer ([`TRANSFERS`]); trading (a permission outside `Wallet`);
+/// nothing of these when `readOnly` is 1.
+pub fn can(info: &Map<String, Value>) -> Can {
+    let groups = info.get("permissions").and_then(Value::as_object);
+    let wallet: Vec<&str> = groups
+        .and_then(|p| p.get("Wallet"))
+        .and_then(Value::as_array)
+        .map(|v| v.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if info.get("readOnly").and_then(Value::as_i64) == Some(1) {
+        return Can::default();
+    }
+    Can {
+        withdraw: wallet.contains(&"Withdraw"),
+        transfer: wallet.iter().any(|p| TRANSFERS.contains(p)),
+        trade: groups.is_some_and(|p| {
+            p.iter()
+                .any(|(g, v)| g != "Wallet" && v.as_array().is_some_and(|a| !a.is_empty()))
+        }),
     }
 }
 

@@ -96,7 +96,28 @@ pub struct Verification {
     pub risk: Option<Risk>,
 }
 
+/// What a valid key may do, read from its exchange's own fields.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Can {
+    pub withdraw: bool,
+    /// Move funds between accounts (internal or universal transfers).
+    pub transfer: bool,
+    pub trade: bool,
+}
+
 impl Verification {
+    /// What the key may do (nothing known unless `valid`).
+    pub fn can(&self) -> Can {
+        let Some(p) = self.permissions.as_ref() else {
+            return Can::default();
+        };
+        match self.exchange.as_str() {
+            "okx" => okx::can(p),
+            "bybit" => bybit::can(p),
+            _ => binance::can(p),
+        }
+    }
+
     /// A verdict of `status` with `reason` and nothing else.
     pub fn because(exchange: &str, status: Status, reason: impl Into<String>) -> Self {
         Verification {

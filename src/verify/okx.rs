@@ -25,7 +25,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Map, Value};
 
 use super::http::Client;
-use super::{Risk, Status, Verification, network_error};
+use super::{Can, Risk, Status, Verification, network_error};
 
 /// OKX's REST API.
 pub const DEFAULT_URL: &str = "https://www.okx.com";
@@ -184,20 +184,30 @@ fn valid(config: Map<String, Value>) -> Verification {
 /// | medium | `trade` with `ip`; or read-only without `ip` |
 /// | low | read-only with `ip` |
 pub fn risk(config: &Map<String, Value>) -> Risk {
-    let perm = config.get("perm").and_then(Value::as_str).unwrap_or("");
-    let on = |p: &str| perm.split(',').any(|x| x.trim() == p);
+    let can = can(config);
     let restricted = config
         .get("ip")
         .and_then(Value::as_str)
         .is_some_and(|ip| !ip.trim().is_empty());
-    if on("withdraw") {
+    if can.withdraw {
         Risk::Critical
-    } else if on("trade") && !restricted {
+    } else if can.trade && !restricted {
         Risk::High
-    } else if on("trade") || !restricted {
+    } else if can.trade || !restricted {
         Risk::Medium
     } else {
         Risk::Low
+    }
+}
+
+/// What a key may do, from `perm` (`read_only,trade,withdraw`).
+pub fn can(config: &Map<String, Value>) -> Can {
+    let perm = config.get("perm").and_then(Value::as_str).unwrap_or("");
+    let on = |p: &str| perm.split(',').any(|x| x.trim() == p);
+    Can {
+        withdraw: on("withdraw"),
+        transfer: false,
+        trade: on("trade"),
     }
 }
 
