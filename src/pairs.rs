@@ -3,7 +3,10 @@
 //! usable as is when both sit in the same file. Findings say so
 //! ([`Finding::paired`]); halves that `keyhound:allow` silenced count.
 //! Which half goes with which is decided explicitly and recorded on both
-//! ([`Finding::pair`]): `--verify` signs with exactly that pair.
+//! ([`Finding::pair`]): `--verify` signs with exactly that pair. A third
+//! part some exchanges add (OKX's passphrase, tag `passphrase`) is never
+//! reported: [`take_passphrases`] attaches it to the key and secret it goes
+//! with ([`Finding::passphrase`]).
 
 use std::collections::HashSet;
 
@@ -28,6 +31,19 @@ pub struct Pair {
     /// The partner's bytes, for `--verify`; never serialised.
     #[serde(skip)]
     pub raw: Option<Raw>,
+}
+
+impl Pair {
+    /// The part `f` is, as a partner of another finding.
+    fn of(f: &Finding) -> Pair {
+        Pair {
+            path: f.path.clone(),
+            line: f.line,
+            kind: f.rule_id.clone(),
+            tags: f.tags.clone(),
+            raw: f.raw.clone(),
+        }
+    }
 }
 
 /// Whether a rule with `tags` names one half of a pair (an API key, a
@@ -60,12 +76,16 @@ enum Role {
     Key,
     Secret,
     PrivateKey,
+    /// A passphrase the exchange adds to key and secret (OKX): never a
+    /// partner in [`partners`], attached by [`take_passphrases`].
+    Passphrase,
 }
 
 const ROLE_TAGS: &[&str] = &[
     "api-key",
     "secret-key",
     "private-key",
+    "passphrase",
     "exchange",
     "credential",
 ];
@@ -81,6 +101,8 @@ fn half(tags: &[String]) -> Option<(Role, Option<&str>, bool)> {
         Role::Secret
     } else if has("private-key") {
         Role::PrivateKey
+    } else if has("passphrase") {
+        Role::Passphrase
     } else {
         return None;
     };
@@ -100,16 +122,7 @@ fn half(tags: &[String]) -> Option<(Role, Option<&str>, bool)> {
 pub fn mark_pairs(findings: &mut [Finding]) {
     let partners = partners(findings);
     for (i, p) in partners.into_iter().enumerate() {
-        findings[i].pair = p.map(|j| {
-            let f = &findings[j];
-            Pair {
-                path: f.path.clone(),
-                line: f.line,
-                kind: f.rule_id.clone(),
-                tags: f.tags.clone(),
-                raw: f.raw.clone(),
-            }
-        });
+        findings[i].pair = p.map(|j| Pair::of(&findings[j]));
     }
     mark_paired(findings);
 }
@@ -130,7 +143,7 @@ fn fits(a: &Finding, b: &Finding) -> bool {
     match role {
         Role::Secret => v == w,
         Role::PrivateKey => exchange && !other.tags.iter().any(|t| t == "ssh" || t == "pgp"),
-        Role::Key => false,
+        Role::Key | Role::Passphrase => false,
     }
 }
 
@@ -221,7 +234,7 @@ fn mark_paired(findings: &mut [Finding]) {
                 secrets.insert(v);
             }
             Some((Role::PrivateKey, ..)) => private = true,
-            None => {}
+            Some((Role::Passphrase, ..)) | None => {}
         }
     }
     let paired: Vec<Option<bool>> = findings
@@ -230,10 +243,40 @@ fn mark_paired(findings: &mut [Finding]) {
             Some((Role::Key, v, exchange)) => Some(secrets.contains(&v) || (exchange && private)),
             Some((Role::Secret, v, _)) => Some(keys.contains(&v)),
             Some((Role::PrivateKey, ..)) => Some(exchange_key),
-            None => None,
+            Some((Role::Passphrase, ..)) | None => None,
         })
         .collect();
     for (f, p) in findings.iter_mut().zip(paired) {
         f.paired = p;
+    }
+}
+
+/// Removes the passphrase findings (tag `passphrase`: OKX's) of one file's
+/// `findings`, which are never reported, and gives each API key and secret
+/// key of the same service the passphrase nearest to the key (the key's
+/// own line for a key, its partner's for a secret; ties to the one after
+/// it) as [`Finding::passphrase`]. Runs after [`mark_pairs`].
+pub fn take_passphrases(findings: &mut Vec<Finding>) {
+    let is_phrase = |f: &Finding| half(&f.tags).is_some_and(|h| h.0 == Role::Passphrase);
+    if !findings.iter().any(is_phrase) {
+        return;
+    }
+    let (phrases, rest): (Vec<Finding>, Vec<Finding>) =
+        std::mem::take(findings).into_iter().partition(is_phrase);
+    *findings = rest;
+    for f in findings.iter_mut() {
+        let Some((role, venue, _)) = half(&f.tags) else {
+            continue;
+        };
+        let line = match role {
+            Role::Key => f.line,
+            Role::Secret => f.pair.as_ref().map_or(f.line, |p| p.line),
+            Role::PrivateKey | Role::Passphrase => continue,
+        };
+        let nearest = phrases
+            .iter()
+            .filter(|p| half(&p.tags).is_some_and(|h| h.1 == venue))
+            .min_by_key(|p| (p.line.abs_diff(line), p.line < line));
+        f.passphrase = nearest.map(Pair::of);
     }
 }

@@ -265,7 +265,7 @@ fn issue9_verify_geo_block_rate_limit_and_timeout_are_errors_and_the_scan_finish
             (
                 "second",
                 Answer::Status(200),
-                "not checked: Binance asked keyhound to back off",
+                "not checked: the exchange asked keyhound to back off",
             ),
         ],
     ];

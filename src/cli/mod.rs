@@ -124,16 +124,24 @@ pub struct ReportArgs {
 #[derive(Args)]
 #[command(next_help_heading = "Live verification")]
 pub struct VerifyArgs {
-    /// Ask Binance whether each API key found with its secret or private
-    /// key in the same file works, what it may do and whether it is bound
-    /// to an IP whitelist: one signed read-only request
-    /// (GET /sapi/v1/account/apiRestrictions) per distinct pair, nothing
-    /// else. Without it keyhound never touches the network.
+    /// Ask the exchange whether each API key found with its secret or
+    /// private key (and OKX's passphrase) in the same file works, what it
+    /// may do and whether it is bound to an IP whitelist: one signed
+    /// read-only request per distinct pair (Binance: GET
+    /// /sapi/v1/account/apiRestrictions; OKX: GET /api/v5/account/config;
+    /// Bybit: GET /v5/user/query-api), nothing else. Without it keyhound
+    /// never touches the network.
     #[arg(long)]
     pub verify: bool,
     /// Binance's REST API for --verify (a test server or a proxy).
     #[arg(long, value_name = "URL", default_value = keyhound::verify::binance::DEFAULT_URL)]
     pub binance_api_url: String,
+    /// OKX's REST API for --verify (a test server or a proxy).
+    #[arg(long, value_name = "URL", default_value = keyhound::verify::okx::DEFAULT_URL)]
+    pub okx_api_url: String,
+    /// Bybit's REST API for --verify (a test server or a proxy).
+    #[arg(long, value_name = "URL", default_value = keyhound::verify::bybit::DEFAULT_URL)]
+    pub bybit_api_url: String,
     /// --verify: most seconds to open a connection.
     #[arg(long, value_name = "SECS", default_value_t = 5,
           value_parser = clap::value_parser!(u64).range(1..=300))]

@@ -54,45 +54,65 @@ fn verify(args: &VerifyArgs, outcome: &mut Outcome) -> Result<()> {
     if !args.verify {
         return Ok(());
     }
-    let url = args.binance_api_url.trim_end_matches('/');
-    let Some(rest) = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-    else {
-        bail!(
-            "--binance-api-url `{url}`: give an http:// or https:// URL, like https://api.binance.com"
-        );
-    };
-    // Nothing but the signed check request is sent: no query or fragment
-    // of the user's, no credentials of theirs in the URL.
-    let authority = rest.split('/').next().unwrap_or_default();
-    if authority.is_empty() || authority.contains('@') || url.contains(['?', '#']) {
-        bail!(
-            "--binance-api-url: give a base URL with a host and no user name, password, query or fragment, like https://api.binance.com"
-        );
-    }
-    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
-    if url.starts_with("http://") && !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
-        outcome.notes.push(format!(
-            "--verify: {url} is plain http: the API key and the signature cross the network unencrypted"
-        ));
-    }
+    let mut notes = Vec::new();
+    let mut url =
+        |flag: &str, value: &str, example: &str| base_url(flag, value, example, &mut notes);
+    use keyhound::verify::{binance, bybit, okx};
     let settings = Settings {
-        binance_url: url.to_string(),
+        binance_url: url(
+            "binance-api-url",
+            &args.binance_api_url,
+            binance::DEFAULT_URL,
+        )?,
+        okx_url: url("okx-api-url", &args.okx_api_url, okx::DEFAULT_URL)?,
+        bybit_url: url("bybit-api-url", &args.bybit_api_url, bybit::DEFAULT_URL)?,
         connect_timeout: Duration::from_secs(args.verify_connect_timeout),
         timeout: Duration::from_secs(args.verify_timeout),
         ..Settings::default()
     };
+    outcome.notes.append(&mut notes);
     let tally = Verifier::new(settings).verify(&mut outcome.findings);
     let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let to = if tally.hosts.is_empty() {
+        String::new()
+    } else {
+        format!(" to {}", tally.hosts.join(", "))
+    };
     outcome.notes.push(format!(
-        "--verify: {} signed request{} to {url} for {} distinct pair{}",
+        "--verify: {} signed request{}{to} for {} distinct pair{}",
         tally.requests,
         plural(tally.requests),
         tally.pairs,
         plural(tally.pairs)
     ));
     Ok(())
+}
+
+/// An exchange's base URL from `--FLAG value`: http(s), a host, and no
+/// user name, password, query or fragment (nothing but the signed check
+/// request is sent); plain http to a host other than this machine is
+/// noted in `notes`.
+fn base_url(flag: &str, value: &str, example: &str, notes: &mut Vec<String>) -> Result<String> {
+    let url = value.trim_end_matches('/');
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        bail!("--{flag} `{url}`: give an http:// or https:// URL, like {example}");
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.is_empty() || authority.contains('@') || url.contains(['?', '#']) {
+        bail!(
+            "--{flag}: give a base URL with a host and no user name, password, query or fragment, like {example}"
+        );
+    }
+    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+    if url.starts_with("http://") && !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
+        notes.push(format!(
+            "--verify: {url} is plain http: the API key and the signature cross the network unencrypted"
+        ));
+    }
+    Ok(url.to_string())
 }
 
 /// Verifies when asked (`--verify`), writes the report where asked and

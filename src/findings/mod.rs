@@ -6,7 +6,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::detectors::Match;
-pub use crate::pairs::{mark_pairs, note_silenced};
+pub use crate::pairs::{mark_pairs, note_silenced, take_passphrases};
 use crate::rules::{Rule, Severity};
 
 mod lines;
@@ -113,6 +113,12 @@ pub struct Finding {
     /// paired with in the same file (see [`crate::pairs::mark_pairs`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pair: Option<crate::pairs::Pair>,
+    /// For exchanges whose keys also need a passphrase (OKX): the
+    /// passphrase found in the same file that goes with this key and
+    /// secret (see [`crate::pairs::take_passphrases`]); its `path`, `line`
+    /// and `kind` only, never its value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passphrase: Option<crate::pairs::Pair>,
     /// `--verify`: what the exchange said about this credential (see
     /// [`crate::verify`]).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -267,6 +273,7 @@ pub fn from_matches(
     );
     note_silenced(&mut out, silenced, rules);
     mark_pairs(&mut out);
+    take_passphrases(&mut out);
     out
 }
 
@@ -360,6 +367,7 @@ pub fn from_window(
             },
             paired: None,
             pair: None,
+            passphrase: None,
             verification: None,
             raw: crate::pairs::is_half(&rule.spec.tags).then(|| Raw::new(raw)),
             provenance: None,

@@ -3,30 +3,21 @@
 
 use super::escape::escape;
 use crate::findings::Finding;
-use crate::verify::binance::{TRADING, TRANSFERS};
 use crate::verify::{Risk, Status, Verification};
 
 /// Keys older than this should have been rotated (days).
 pub const ROTATE_AFTER_DAYS: u64 = 90;
 
-fn on(v: &Verification, field: &str) -> bool {
-    v.permissions
-        .as_ref()
-        .and_then(|p| p.get(field))
-        .and_then(serde_json::Value::as_bool)
-        == Some(true)
-}
-
 fn withdraws(v: &Verification) -> bool {
-    on(v, "enableWithdrawals")
+    v.can().withdraw
 }
 
 fn transfers(v: &Verification) -> bool {
-    TRANSFERS.iter().any(|f| on(v, f))
+    v.can().transfer
 }
 
 fn trades(v: &Verification) -> bool {
-    TRADING.iter().any(|f| on(v, f))
+    v.can().trade
 }
 
 /// The verdict in plain words, first thing a reader sees:

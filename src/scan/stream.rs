@@ -218,6 +218,7 @@ fn scan_windows(
     }
     findings::note_silenced(&mut found, &silenced, &engine.rules().rules);
     findings::mark_pairs(&mut found);
+    findings::take_passphrases(&mut found);
     settle(&mut found, path.display, fingerprint_path);
     Ok(Streamed {
         findings: found,

@@ -19,8 +19,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use ring::signature::{Ed25519KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
 use serde_json::{Map, Value};
 
-use super::http::{Client, HttpError};
-use super::{Risk, Status, Verification};
+use super::http::Client;
+use super::{Can, Risk, Status, Verification, network_error};
 
 /// Binance's REST API.
 pub const DEFAULT_URL: &str = "https://api.binance.com";
@@ -80,7 +80,7 @@ pub fn signer(tags: &[String], raw: &[u8]) -> Result<Signer, String> {
         return Err("encrypted private key: it cannot sign without its passphrase (which keyhound does not look for)".into());
     }
     if !has("private-key") {
-        return Err("not a secret key or private key Binance signs with".into());
+        return Err("not a secret key or private key an exchange signs with".into());
     }
     let der = pem_body(&text).ok_or("the private key's base64 body does not decode")?;
     if let Ok(pair) = Ed25519KeyPair::from_pkcs8_maybe_unchecked(&der) {
@@ -148,62 +148,23 @@ pub fn check_url(base: &str, signer: &Signer, timestamp_ms: u64) -> String {
     )
 }
 
-/// What a check's answer says of the next requests to the same host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Next {
-    /// Go on.
-    Go,
-    /// Send nothing more: Binance asked to back off (HTTP 429 or 418,
-    /// "Limits" in Binance's General API Information: requests after a
-    /// 429 escalate to IP bans).
-    BackOff,
-    /// The request timed out.
-    TimedOut,
-}
-
 /// Sends the check for API key `key` signed by `signer` and reads the
 /// answer. `now_ms` is the request's `timestamp` and the clock for
-/// `key_age_days`. Whatever the answer holds is masked of the key (and of
-/// anything secret-shaped) before it reaches a report.
+/// `key_age_days`.
 pub fn check(
     client: &mut Client,
     base: &str,
     key: &[u8],
     signer: &Signer,
     now_ms: u64,
-) -> (Verification, Next) {
+) -> Verification {
     let Ok(key) = std::str::from_utf8(key) else {
-        return (
-            Verification::because(EXCHANGE, Status::Unverifiable, "the API key is not text"),
-            Next::Go,
-        );
+        return Verification::because(EXCHANGE, Status::Unverifiable, "the API key is not text");
     };
     let url = check_url(base, signer, now_ms);
     match client.get(&url, &[("X-MBX-APIKEY", key)]) {
-        Ok(reply) => {
-            let next = if matches!(reply.status, 429 | 418) {
-                Next::BackOff
-            } else {
-                Next::Go
-            };
-            let mut v = interpret(reply.status, &reply.body, now_ms);
-            super::mask_answer(&mut v, key);
-            (v, next)
-        }
-        Err(e) => {
-            let next = if matches!(e, HttpError::Timeout(_)) {
-                Next::TimedOut
-            } else {
-                Next::Go
-            };
-            let mut v = Verification::because(
-                EXCHANGE,
-                Status::Error,
-                format!("{e}; the key may still be live"),
-            );
-            super::mask_answer(&mut v, key);
-            (v, next)
-        }
+        Ok(reply) => interpret(reply.status, &reply.body, now_ms),
+        Err(e) => network_error(EXCHANGE, &e),
     }
 }
 
@@ -238,15 +199,7 @@ pub fn interpret(status: u16, body: &str, now_ms: u64) -> Verification {
                 Some(-2014) => invalid("Binance says the API key's format is invalid (-2014): not a Binance API key, or a mangled one"),
                 Some(-2015) => invalid("Binance rejected the API key (-2015): it is unknown or deleted, OR it is restricted to other IPs and works from them; this is not proof that it is safe"),
                 Some(-1022) => invalid("Binance rejected the signature (-1022): the API key exists, but this secret does not belong to it (the matching secret may be elsewhere)"),
-                _ => {
-                    let msg: String = msg.chars().take(200).collect();
-                    let mut v = error(match code {
-                        Some(c) => format!("unexpected answer: HTTP {status}, code {c}: {msg}"),
-                        None => format!("unexpected answer: HTTP {status}"),
-                    });
-                    v.code = code;
-                    v
-                }
+                _ => super::unexpected(EXCHANGE, status, code, "code", msg),
             }
         }
     }
@@ -293,25 +246,24 @@ pub const TRANSFERS: &[&str] = &["enableInternalTransfer", "permitsUniversalTran
 /// | medium | trading or transfers with `ipRestrict`; or read-only without it |
 /// | low | read-only with `ipRestrict` |
 pub fn risk(permissions: &Map<String, Value>) -> Risk {
-    // Fail safe: a permission is on unless it is `false` or absent (a
-    // string "true" is on); an IP restriction holds only as `true`.
+    let restricted = permissions.get("ipRestrict").and_then(Value::as_bool) == Some(true);
+    can(permissions).risk(restricted)
+}
+
+/// What a key may do: `enableWithdrawals`, [`TRANSFERS`], [`TRADING`].
+pub fn can(permissions: &Map<String, Value>) -> Can {
+    // Fail safe: a permission is on unless it is `false`, `null` or absent
+    // (a string "true" is on).
     let on = |f: &str| {
         !matches!(
             permissions.get(f),
             None | Some(Value::Bool(false)) | Some(Value::Null)
         )
     };
-    let restricted = permissions.get("ipRestrict") == Some(&Value::Bool(true));
-    let trading = TRADING.iter().any(|f| on(f));
-    let transfers = TRANSFERS.iter().any(|f| on(f));
-    if on("enableWithdrawals") || (transfers && !restricted) {
-        Risk::Critical
-    } else if trading && !restricted {
-        Risk::High
-    } else if trading || transfers || !restricted {
-        Risk::Medium
-    } else {
-        Risk::Low
+    Can {
+        withdraw: on("enableWithdrawals"),
+        transfer: TRANSFERS.iter().any(|f| on(f)),
+        trade: TRADING.iter().any(|f| on(f)),
     }
 }
 

@@ -33,6 +33,21 @@ pub struct Client {
     min_interval: Duration,
     /// When each host (`scheme://host:port`) was last asked.
     last: HashMap<String, Instant>,
+    /// How the last request ended.
+    outcome: Outcome,
+}
+
+/// How a request ended, as far as the next requests go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// An answer (or a failure other than a timeout).
+    Answered,
+    /// HTTP 429 or 418: the exchange asks for no more requests for a
+    /// while (Binance's "Limits": requests after a 429 escalate to IP
+    /// bans; OKX and Bybit rate limits alike).
+    BackOff,
+    /// No answer within the timeout.
+    TimedOut,
 }
 
 impl Client {
@@ -48,7 +63,13 @@ impl Client {
             agent: config.into(),
             min_interval: settings.min_interval,
             last: HashMap::new(),
+            outcome: Outcome::Answered,
         }
+    }
+
+    /// How the last request ended.
+    pub fn last_outcome(&self) -> Outcome {
+        self.outcome
     }
 
     /// `GET url` with `headers`, after waiting out the host's interval.
@@ -58,15 +79,22 @@ impl Client {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let mut response = request.call().map_err(classify)?;
-        let status = response.status().as_u16();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_BODY)
-            .read_to_string()
-            .map_err(classify)?;
-        Ok(Reply { status, body })
+        let result = request.call().map_err(classify).and_then(|mut response| {
+            let status = response.status().as_u16();
+            let body = response
+                .body_mut()
+                .with_config()
+                .limit(MAX_BODY)
+                .read_to_string()
+                .map_err(classify)?;
+            Ok(Reply { status, body })
+        });
+        self.outcome = match &result {
+            Ok(r) if matches!(r.status, 429 | 418) => Outcome::BackOff,
+            Err(HttpError::Timeout(_)) => Outcome::TimedOut,
+            _ => Outcome::Answered,
+        };
+        result
     }
 
     fn wait(&mut self, host: &str) {

@@ -7,11 +7,13 @@
 //! is checked once per run, however many findings (files, commits) hold
 //! it; requests to one host are spaced by [`Settings::min_interval`].
 //! Nothing else is ever sent: one signed `GET` per pair, no redirect
-//! followed. One file per exchange (`binance`); the HTTP client and its
-//! rate limit are in `http`.
+//! followed. One file per exchange (`binance`, `okx`, `bybit`); the HTTP
+//! client and its rate limit are in `http`.
 
 pub mod binance;
+pub mod bybit;
 mod http;
+pub mod okx;
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -64,19 +66,22 @@ impl Risk {
 /// A finding's `verification` in reports.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Verification {
-    /// The exchange asked (`binance`).
+    /// The exchange asked (`binance`, `okx`, `bybit`).
     pub exchange: String,
     pub status: Status,
     /// Why it is `invalid`, `unverifiable` or `error`, in plain words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// The exchange's error code (Binance: `-2014`, `-2015`, `-1022`...)
-    /// or, for an HTTP refusal without one, absent.
+    /// The exchange's error code (Binance: `-2014`, `-2015`, `-1022`...;
+    /// OKX: `50111`, `50113`, `50105`, `50110`...; Bybit: `10003`,
+    /// `10004`, `10010`...) or, for an HTTP refusal without one, absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<i64>,
     /// `valid`: the fields the exchange returned, under its own names
     /// (Binance: `enableReading`, `enableWithdrawals`, `ipRestrict`,
-    /// `createTime`...), unknown fields kept.
+    /// `createTime`...; OKX: the account configuration, `perm`, `ip`...;
+    /// Bybit: the key information, `readOnly`, `permissions`, `ips`,
+    /// `expiredAt`, `createdAt`...), unknown fields kept.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<serde_json::Map<String, serde_json::Value>>,
     /// `valid`: whether the key only works from whitelisted IPs.
@@ -91,7 +96,73 @@ pub struct Verification {
     pub risk: Option<Risk>,
 }
 
+/// What a valid key may do, read from its exchange's own fields.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Can {
+    pub withdraw: bool,
+    /// Move funds between accounts (internal or universal transfers).
+    pub transfer: bool,
+    pub trade: bool,
+}
+
+impl Can {
+    /// The risk table, the same for every exchange:
+    ///
+    /// | risk | when |
+    /// |---|---|
+    /// | critical | withdrawals; or transfers without an IP restriction |
+    /// | high | trading without an IP restriction |
+    /// | medium | trading or transfers with one; or read-only without one |
+    /// | low | read-only with an IP restriction |
+    pub fn risk(self, ip_restricted: bool) -> Risk {
+        if self.withdraw || (self.transfer && !ip_restricted) {
+            Risk::Critical
+        } else if self.trade && !ip_restricted {
+            Risk::High
+        } else if self.trade || self.transfer || !ip_restricted {
+            Risk::Medium
+        } else {
+            Risk::Low
+        }
+    }
+}
+
+/// The `error` verdict for an answer no rule above explains: its HTTP
+/// status, and the exchange's error code (`code_name`: `code`, `retCode`)
+/// and message, cut to 200 characters (masked later with the rest).
+pub fn unexpected(
+    exchange: &str,
+    status: u16,
+    code: Option<i64>,
+    code_name: &str,
+    msg: &str,
+) -> Verification {
+    let msg: String = msg.chars().take(200).collect();
+    let mut v = Verification::because(
+        exchange,
+        Status::Error,
+        match code {
+            Some(c) => format!("unexpected answer: HTTP {status}, {code_name} {c}: {msg}"),
+            None => format!("unexpected answer: HTTP {status}"),
+        },
+    );
+    v.code = code;
+    v
+}
+
 impl Verification {
+    /// What the key may do (nothing known unless `valid`).
+    pub fn can(&self) -> Can {
+        let Some(p) = self.permissions.as_ref() else {
+            return Can::default();
+        };
+        match self.exchange.as_str() {
+            "okx" => okx::can(p),
+            "bybit" => bybit::can(p),
+            _ => binance::can(p),
+        }
+    }
+
     /// A verdict of `status` with `reason` and nothing else.
     pub fn because(exchange: &str, status: Status, reason: impl Into<String>) -> Self {
         Verification {
@@ -113,6 +184,10 @@ pub struct Settings {
     /// Binance's REST base URL (`https://api.binance.com`; tests and
     /// proxies point elsewhere).
     pub binance_url: String,
+    /// OKX's REST base URL (`https://www.okx.com`).
+    pub okx_url: String,
+    /// Bybit's REST base URL (`https://api.bybit.com`).
+    pub bybit_url: String,
     /// Most time to open a connection.
     pub connect_timeout: Duration,
     /// Most time for a whole request, connection to last byte.
@@ -125,6 +200,8 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             binance_url: binance::DEFAULT_URL.to_string(),
+            okx_url: okx::DEFAULT_URL.to_string(),
+            bybit_url: bybit::DEFAULT_URL.to_string(),
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(15),
             min_interval: Duration::from_millis(250),
@@ -133,12 +210,14 @@ impl Default for Settings {
 }
 
 /// What a run of [`Verifier::verify`] did, for the user's notes.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Tally {
     /// Requests sent.
     pub requests: usize,
     /// Distinct pairs checked (each once).
     pub pairs: usize,
+    /// The base URLs asked, in the order first asked.
+    pub hosts: Vec<String>,
 }
 
 /// Checks pairs, each distinct one once.
@@ -158,13 +237,15 @@ pub struct Verifier {
 /// hangs would otherwise cost the timeout once per pair.
 const MAX_TIMEOUTS: u32 = 2;
 
-/// The two halves of a credential to check, and which exchange.
+/// The parts of a credential to check, and which exchange.
 struct Job<'a> {
     exchange: &'static str,
     key: &'a Raw,
     secret: &'a Raw,
     /// The secret half's tags (secret key, Ed25519, RSA, encrypted...).
     secret_tags: &'a [String],
+    /// OKX's passphrase.
+    passphrase: Option<&'a Raw>,
 }
 
 impl Verifier {
@@ -190,12 +271,18 @@ impl Verifier {
                 Some(Ok(job)) => Some(self.check(&job)),
             };
         }
-        self.tally
+        self.tally.clone()
     }
 
     fn check(&mut self, job: &Job<'_>) -> Verification {
         let mut h = Sha256::new();
-        for part in [job.exchange.as_bytes(), job.key.bytes(), job.secret.bytes()] {
+        let phrase = job.passphrase.map_or(&[][..], Raw::bytes);
+        for part in [
+            job.exchange.as_bytes(),
+            job.key.bytes(),
+            job.secret.bytes(),
+            phrase,
+        ] {
             h.update((part.len() as u64).to_le_bytes());
             h.update(part);
         }
@@ -214,22 +301,35 @@ impl Verifier {
                 ),
             ),
             Ok(signer) => {
+                let s = &self.settings;
+                let base = match job.exchange {
+                    "okx" => &s.okx_url,
+                    "bybit" => &s.bybit_url,
+                    _ => &s.binance_url,
+                };
                 self.tally.pairs += 1;
                 self.tally.requests += 1;
-                let (v, next) = binance::check(
-                    &mut self.client,
-                    &self.settings.binance_url,
-                    job.key.bytes(),
-                    &signer,
-                    now_ms(),
-                );
-                match next {
-                    binance::Next::BackOff => {
+                if !self.tally.hosts.contains(base) {
+                    self.tally.hosts.push(base.clone());
+                }
+                let (client, key, now) = (&mut self.client, job.key.bytes(), now_ms());
+                let mut v = match (job.exchange, job.passphrase) {
+                    ("okx", Some(phrase)) => {
+                        okx::check(client, base, key, job.secret.bytes(), phrase.bytes(), now)
+                    }
+                    ("bybit", _) => bybit::check(client, base, key, &signer, now),
+                    _ => binance::check(client, base, key, &signer, now),
+                };
+                if let Ok(key) = std::str::from_utf8(key) {
+                    mask_answer(&mut v, key);
+                }
+                match self.client.last_outcome() {
+                    http::Outcome::BackOff => {
                         self.stopped = Some(
-                            "Binance asked keyhound to back off (HTTP 429 or 418), so no more requests were sent this run",
+                            "the exchange asked keyhound to back off (HTTP 429 or 418), so no more requests were sent this run",
                         );
                     }
-                    binance::Next::TimedOut => {
+                    http::Outcome::TimedOut => {
                         self.timeouts += 1;
                         if self.timeouts >= MAX_TIMEOUTS {
                             self.stopped = Some(
@@ -237,7 +337,7 @@ impl Verifier {
                             );
                         }
                     }
-                    binance::Next::Go => self.timeouts = 0,
+                    http::Outcome::Answered => self.timeouts = 0,
                 }
                 v
             }
@@ -286,6 +386,15 @@ pub fn mask_answer(v: &mut Verification, key: &str) {
     }
 }
 
+/// The `error` verdict for a request that got no answer.
+fn network_error(exchange: &str, e: &HttpError) -> Verification {
+    Verification::because(
+        exchange,
+        Status::Error,
+        format!("{e}; the key may still be live"),
+    )
+}
+
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
     SystemTime::now()
@@ -297,60 +406,70 @@ fn has(tags: &[String], t: &str) -> bool {
     tags.iter().any(|x| x == t)
 }
 
+/// The exchanges `--verify` asks, by their tag.
+const EXCHANGES: &[&str] = &["binance", "okx", "bybit"];
+
 /// What to check for `f`: nothing (not an exchange credential), a verdict
-/// without asking (`Err`: a lone half...), or a pair to check.
+/// without asking (`Err`: a lone half, an OKX pair without its
+/// passphrase...), or the parts to check.
 fn job(f: &Finding) -> Option<Result<Job<'_>, Verification>> {
-    const EXCHANGE: &str = "binance";
+    let partner = f.pair.as_ref().filter(|p| p.raw.is_some());
+    let own = f.raw.as_ref()?;
+    let service = |tags: &[String]| EXCHANGES.iter().copied().find(|e| has(tags, e));
+    // A private key is an exchange's credential when it was paired with
+    // that exchange's API key.
+    let exchange = service(&f.tags).or_else(|| {
+        partner
+            .filter(|p| has(&f.tags, "private-key") && has(&p.tags, "api-key"))
+            .and_then(|p| service(&p.tags))
+    })?;
     let unverifiable = |reason: &str| {
         Some(Err(Verification::because(
-            EXCHANGE,
+            exchange,
             Status::Unverifiable,
             reason,
         )))
     };
-    let binance = has(&f.tags, EXCHANGE);
-    let partner = f.pair.as_ref().filter(|p| p.raw.is_some());
-    let own = f.raw.as_ref()?;
-    if binance && has(&f.tags, "credential") {
+    let secret_name = if exchange == "binance" {
+        "secret key or private key"
+    } else {
+        "secret key"
+    };
+    let (key, secret, secret_tags) = if has(&f.tags, "credential") {
         return unverifiable(
             "keyhound cannot tell whether this is the API key or the secret key: name it (api_key = …, api_secret = …) to have the pair checked",
         );
-    }
-    if binance && has(&f.tags, "api-key") {
+    } else if has(&f.tags, "api-key") {
         let Some(p) = partner else {
-            return unverifiable(
-                "lone API key: no secret key or private key found in the same file, and a signed check needs both",
-            );
+            return unverifiable(&format!(
+                "lone API key: no {secret_name} found in the same file, and a signed check needs both"
+            ));
         };
-        return Some(Ok(Job {
-            exchange: EXCHANGE,
-            key: own,
-            secret: p.raw.as_ref()?,
-            secret_tags: &p.tags,
-        }));
-    }
-    if binance && has(&f.tags, "secret-key") {
+        (own, p.raw.as_ref()?, &p.tags[..])
+    } else if has(&f.tags, "secret-key") || has(&f.tags, "private-key") {
         let Some(p) = partner else {
             return unverifiable(
                 "lone secret key: no API key found in the same file, and a signed check needs both",
             );
         };
-        return Some(Ok(Job {
-            exchange: EXCHANGE,
-            key: p.raw.as_ref()?,
-            secret: own,
-            secret_tags: &f.tags,
-        }));
+        (p.raw.as_ref()?, own, &f.tags[..])
+    } else {
+        return None;
+    };
+    let passphrase = f.passphrase.as_ref().and_then(|p| p.raw.as_ref());
+    if exchange == "okx" && !has(secret_tags, "secret-key") {
+        return unverifiable("OKX API keys sign with their secret key, not with a private key");
     }
-    // A private key is a Binance credential when it was paired with a
-    // Binance API key.
-    let p = partner.filter(|p| {
-        has(&f.tags, "private-key") && has(&p.tags, EXCHANGE) && has(&p.tags, "api-key")
-    })?;
+    if exchange == "okx" && passphrase.is_none() {
+        return unverifiable(
+            "no passphrase found in the same file: OKX signs with the API key, the secret key and the passphrase chosen for the key",
+        );
+    }
     Some(Ok(Job {
-        exchange: EXCHANGE,
-        key: p.raw.as_ref()?,
-        secret: own,
-        secret_tags: &f.tags,
+        exchange,
+        key,
+        secret,
+        secret_tags,
+        passphrase,
     }))
 }

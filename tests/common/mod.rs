@@ -104,6 +104,7 @@ pub fn binance_key(seed: &str) -> String {
 }
 pub mod action;
 pub mod binance;
+pub mod exchanges;
 pub mod git;
 pub mod pyc;
 pub mod sqlite;

@@ -1,0 +1,408 @@
+//! `--verify` for OKX and Bybit (issue 9): the real binary against a
+//! loopback stand-in (tests/common/exchanges.rs) that recomputes each
+//! exchange's signature and checks its headers. Nothing here reaches the
+//! internet.
+
+mod common;
+
+use common::exchanges::{Answer, Server, bybit_credential, bybit_info, okx_config, okx_credential};
+use common::{code, findings, run, stderr, stdout, tree};
+use serde_json::{Value, json};
+
+/// A Python file with an OKX key, its secret and (if given) passphrase.
+fn okx_file(key: &str, secret: &str, passphrase: Option<&str>) -> String {
+    let phrase = passphrase.map_or(String::new(), |p| format!("    'password': '{p}',\n"));
+    format!(
+        "import ccxt\nokx = ccxt.okx({{\n    'apiKey': '{key}',\n    'secret': '{secret}',\n{phrase}}})\n"
+    )
+}
+
+/// A .env file with a Bybit key and its secret.
+fn bybit_file(key: &str, secret: &str) -> String {
+    format!("BYBIT_API_KEY={key}\nBYBIT_API_SECRET={secret}\n")
+}
+
+/// `keyhound scan . --verify --format json` with both exchanges at `server`.
+fn verify(dir: &std::path::Path, server: &Server, verify: bool) -> (i32, Value, String, String) {
+    let mut args = vec![
+        "scan",
+        ".",
+        "--format",
+        "json",
+        "--okx-api-url",
+        &server.url,
+    ];
+    args.extend(["--bybit-api-url", &server.url, "--verify-timeout", "2"]);
+    if verify {
+        args.push("--verify");
+    }
+    let o = run(dir, &args);
+    let doc = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("JSON ({e}): {}\n{}", stdout(&o), stderr(&o)));
+    (code(&o), doc, stdout(&o), stderr(&o))
+}
+
+/// The verification of the finding of `rule` in `path`.
+fn verdict<'a>(doc: &'a Value, path: &str, rule: &str) -> &'a Value {
+    let f = findings(doc)
+        .iter()
+        .find(|f| f["path"] == path && f["rule_id"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} finding in {path}: {doc:#}"));
+    &f["verification"]
+}
+
+#[test]
+fn issue9_okx_and_bybit_valid_keys_get_every_risk_level_and_pair_names_all_parts() {
+    let server = Server::start();
+    let creds: Vec<_> = (0..2)
+        .map(|i| okx_credential(&format!("okx-valid-{i}")))
+        .collect();
+    server.okx(
+        &creds[0].0,
+        &creds[0].1,
+        &creds[0].2,
+        Answer::Ok(okx_config("read_only,trade,withdraw", "")),
+    );
+    server.okx(
+        &creds[1].0,
+        &creds[1].1,
+        &creds[1].2,
+        Answer::Ok(okx_config("read_only", "203.0.113.7")),
+    );
+    let by: Vec<_> = (0..2)
+        .map(|i| bybit_credential(&format!("bybit-valid-{i}")))
+        .collect();
+    let trade =
+        json!({"Spot": ["SpotTrade"], "ContractTrade": ["Order", "Position"], "Wallet": []});
+    server.bybit(
+        &by[0].0,
+        &by[0].1,
+        Answer::Ok(bybit_info(false, trade.clone(), &["*"], 10)),
+    );
+    server.bybit(
+        &by[1].0,
+        &by[1].1,
+        Answer::Ok(bybit_info(false, trade, &["203.0.113.7"], 120)),
+    );
+    let files = [
+        (
+            "critical.py",
+            okx_file(&creds[0].0, &creds[0].1, Some(&creds[0].2)),
+        ),
+        (
+            "low.py",
+            okx_file(&creds[1].0, &creds[1].1, Some(&creds[1].2)),
+        ),
+        ("high.env", bybit_file(&by[0].0, &by[0].1)),
+        ("medium.env", bybit_file(&by[1].0, &by[1].1)),
+    ];
+    let dir = tree(
+        &files
+            .iter()
+            .map(|(p, c)| (*p, c.as_str()))
+            .collect::<Vec<_>>(),
+    );
+    let (status, doc, out, err) = verify(dir.path(), &server, true);
+    assert_eq!(status, 1, "{err}");
+    for (path, rule, risk, ip) in [
+        ("critical.py", "okx-api-key", "critical", false),
+        ("low.py", "okx-api-key", "low", true),
+        ("high.env", "bybit-api-key", "high", false),
+        ("medium.env", "bybit-api-key", "medium", true),
+    ] {
+        let v = verdict(&doc, path, rule);
+        assert_eq!(v["status"], "valid", "{path}: {v:#}");
+        assert_eq!(v["risk"], risk, "{path}: {v:#}");
+        assert_eq!(v["ip_restricted"], ip, "{path}");
+        assert_eq!(
+            v["permissions"]["someFutureField"], "kept",
+            "unknown fields kept"
+        );
+    }
+    assert_eq!(
+        verdict(&doc, "critical.py", "okx-api-key")["permissions"]["perm"],
+        "read_only,trade,withdraw"
+    );
+    assert_eq!(
+        verdict(&doc, "medium.env", "bybit-api-key")["key_age_days"],
+        120
+    );
+    assert_eq!(
+        verdict(&doc, "medium.env", "bybit-secret-key")["risk"],
+        "medium"
+    );
+    // The OKX key's pair is its secret, with the passphrase beside it; the
+    // passphrase is never a finding of its own.
+    let key = findings(&doc)
+        .iter()
+        .find(|f| f["path"] == "critical.py" && f["rule_id"] == "okx-api-key")
+        .unwrap();
+    assert_eq!(key["pair"]["kind"], "okx-secret-key");
+    assert_eq!(
+        (
+            key["passphrase"]["kind"].as_str(),
+            key["passphrase"]["line"].as_u64()
+        ),
+        (Some("okx-passphrase"), Some(5))
+    );
+    assert!(
+        findings(&doc)
+            .iter()
+            .all(|f| f["rule_id"] != "okx-passphrase")
+    );
+    for secret in [&creds[0].1, &creds[0].2, &by[0].1] {
+        assert!(
+            !out.contains(secret.as_str()) && !err.contains(secret.as_str()),
+            "a secret leaked"
+        );
+    }
+    // The headers each exchange documents, one request per pair.
+    let seen = server.seen();
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    let okx = seen
+        .iter()
+        .find(|s| s.path == "/api/v5/account/config")
+        .unwrap();
+    for h in [
+        "ok-access-key",
+        "ok-access-sign",
+        "ok-access-timestamp",
+        "ok-access-passphrase",
+    ] {
+        assert!(okx.headers.contains_key(h), "{h}");
+    }
+    assert!(err.contains("4 signed requests"), "{err}");
+    // The text report's headline reads each exchange's own fields.
+    let o = run(
+        dir.path(),
+        &[
+            "scan",
+            ".",
+            "--verify",
+            "--okx-api-url",
+            &server.url,
+            "--bybit-api-url",
+            &server.url,
+        ],
+    );
+    let text = stdout(&o);
+    for (path, words) in [
+        ("critical.py", "VALID — can withdraw — no IP whitelist"),
+        (
+            "low.py",
+            "VALID — read-only (balances and history exposed) — IP whitelist on",
+        ),
+        ("high.env", "VALID — can trade — no IP whitelist"),
+    ] {
+        let at = text
+            .find(&format!("{path}:"))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(
+            text[at..].lines().nth(1).unwrap().contains(words),
+            "{path}: {text}"
+        );
+    }
+}
+
+#[test]
+fn issue9_okx_and_bybit_refusals_are_invalid_with_their_reasons() {
+    let server = Server::start();
+    let (k1, s1, p1) = okx_credential("okx-wrong-secret");
+    server.okx(
+        &k1,
+        &okx_credential("okx-other").1,
+        &p1,
+        Answer::Ok(okx_config("read_only", "")),
+    );
+    let (k2, s2, p2) = okx_credential("okx-wrong-phrase");
+    server.okx(
+        &k2,
+        &s2,
+        "Pp-another-one",
+        Answer::Ok(okx_config("read_only", "")),
+    );
+    let (k3, s3, p3) = okx_credential("okx-unknown");
+    let (k4, s4, p4) = okx_credential("okx-ip");
+    server.okx(
+        &k4,
+        &s4,
+        &p4,
+        Answer::Code(
+            401,
+            50110,
+            "Your IP 127.0.0.1 is not included in your API key's IP whitelist.",
+        ),
+    );
+    let (b1, t1) = bybit_credential("bybit-unknown");
+    let (b2, t2) = bybit_credential("bybit-wrong-secret");
+    server.bybit(
+        &b2,
+        &bybit_credential("bybit-other").1,
+        Answer::Ok(bybit_info(true, json!({}), &["*"], 1)),
+    );
+    let (b3, t3) = bybit_credential("bybit-ip");
+    server.bybit(
+        &b3,
+        &t3,
+        Answer::Code(
+            401,
+            10010,
+            "Unmatched IP, please check your API key's bound IP addresses.",
+        ),
+    );
+    let files = [
+        ("secret.py", okx_file(&k1, &s1, Some(&p1))),
+        ("phrase.py", okx_file(&k2, &s2, Some(&p2))),
+        ("unknown.py", okx_file(&k3, &s3, Some(&p3))),
+        ("ip.py", okx_file(&k4, &s4, Some(&p4))),
+        ("unknown.env", bybit_file(&b1, &t1)),
+        ("secret.env", bybit_file(&b2, &t2)),
+        ("ip.env", bybit_file(&b3, &t3)),
+    ];
+    let dir = tree(
+        &files
+            .iter()
+            .map(|(p, c)| (*p, c.as_str()))
+            .collect::<Vec<_>>(),
+    );
+    let (_, doc, _, err) = verify(dir.path(), &server, true);
+    for (path, rule, code, words) in [
+        ("secret.py", "okx-api-key", 50113, "secret does not belong"),
+        (
+            "phrase.py",
+            "okx-api-key",
+            50105,
+            "passphrase is not its own",
+        ),
+        (
+            "unknown.py",
+            "okx-api-key",
+            50111,
+            "not proof that it is safe",
+        ),
+        ("ip.py", "okx-api-key", 50110, "so it is not safe"),
+        (
+            "unknown.env",
+            "bybit-api-key",
+            10003,
+            "not proof that it is safe",
+        ),
+        (
+            "secret.env",
+            "bybit-api-key",
+            10004,
+            "secret does not belong",
+        ),
+        ("ip.env", "bybit-api-key", 10010, "so it is not safe"),
+    ] {
+        let v = verdict(&doc, path, rule);
+        assert_eq!(
+            (v["status"].as_str(), v["code"].as_i64()),
+            (Some("invalid"), Some(code)),
+            "{path}: {v:#} {err}"
+        );
+        assert!(
+            v["reason"].as_str().unwrap().contains(words),
+            "{path}: {v:#}"
+        );
+    }
+}
+
+#[test]
+fn issue9_okx_and_bybit_errors_lone_parts_and_once_per_pair() {
+    let server = Server::start();
+    let (k1, s1, p1) = okx_credential("okx-slow");
+    server.okx(
+        &k1,
+        &s1,
+        &p1,
+        Answer::Stall(std::time::Duration::from_secs(5)),
+    );
+    let (b1, t1) = bybit_credential("bybit-geo");
+    server.bybit(&b1, &t1, Answer::Code(403, 10024, "Forbidden"));
+    let (k2, s2, p2) = okx_credential("okx-often");
+    server.okx(&k2, &s2, &p2, Answer::Ok(okx_config("read_only", "")));
+    let (k3, s3, _) = okx_credential("okx-no-phrase");
+    let (b4, _) = bybit_credential("bybit-lone");
+    let mut files = vec![
+        ("slow.py".to_string(), okx_file(&k1, &s1, Some(&p1))),
+        ("geo.env".to_string(), bybit_file(&b1, &t1)),
+        ("nophrase.py".to_string(), okx_file(&k3, &s3, None)),
+        ("lone.env".to_string(), format!("BYBIT_API_KEY={b4}\n")),
+    ];
+    for i in 0..3 {
+        files.push((format!("copy{i}.py"), okx_file(&k2, &s2, Some(&p2))));
+    }
+    let dir = tree(
+        &files
+            .iter()
+            .map(|(p, c)| (p.as_str(), c.as_str()))
+            .collect::<Vec<_>>(),
+    );
+    // No request at all without --verify.
+    let (status, doc, _, _) = verify(dir.path(), &server, false);
+    assert_eq!(status, 1);
+    assert!(server.seen().is_empty() && findings(&doc).iter().all(|f| f["verification"].is_null()));
+    let (status, doc, _, err) = verify(dir.path(), &server, true);
+    assert_eq!(
+        status, 1,
+        "the scan finishes and exits by its findings: {err}"
+    );
+    let v = verdict(&doc, "slow.py", "okx-api-key");
+    assert_eq!(v["status"], "error", "{v:#}");
+    assert!(v["reason"].as_str().unwrap().contains("may still be live"));
+    let v = verdict(&doc, "geo.env", "bybit-api-key");
+    assert_eq!(v["status"], "error", "{v:#}");
+    assert!(v["reason"].as_str().unwrap().contains("HTTP 403"));
+    let v = verdict(&doc, "nophrase.py", "okx-api-key");
+    assert_eq!(v["status"], "unverifiable");
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no passphrase found"),
+        "{v:#}"
+    );
+    let v = verdict(&doc, "lone.env", "bybit-api-key");
+    assert_eq!(v["status"], "unverifiable");
+    assert!(
+        v["reason"].as_str().unwrap().contains("lone API key"),
+        "{v:#}"
+    );
+    for i in 0..3 {
+        assert_eq!(
+            verdict(&doc, &format!("copy{i}.py"), "okx-api-key")["status"],
+            "valid"
+        );
+    }
+    let to_often = server
+        .seen()
+        .iter()
+        .filter(|s| s.headers.get("ok-access-key") == Some(&k2))
+        .count();
+    assert_eq!(to_often, 1, "one pair in three files is checked once");
+    assert_eq!(
+        server.seen().len(),
+        3,
+        "slow, geo, often: nothing for lone parts"
+    );
+}
+
+#[test]
+fn issue9_okx_and_bybit_flags_are_in_help_readme_and_docs() {
+    let dir = tree(&[]);
+    let help = stdout(&run(dir.path(), &["scan", "--help"]));
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/verify.md")).unwrap();
+    for needle in [
+        "--okx-api-url",
+        "--bybit-api-url",
+        "/api/v5/account/config",
+        "/v5/user/query-api",
+    ] {
+        assert!(help.contains(needle) && readme.contains(needle), "{needle}");
+    }
+    assert!(doc.contains("`perm` holds `withdraw`") && doc.contains("no passphrase found"));
+}
