@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::git::{Repo, git};
+use common::git::{Repo, git, refetch};
 use common::*;
 
 fn leak(seed: &str) -> String {
@@ -88,22 +88,7 @@ fn issue8_06_a_blobless_partial_clone_is_not_a_clean_pass_and_says_how_to_fetch_
         &clone,
         &["config", "--unset", "remote.origin.partialclonefilter"],
     );
-    // In the foreground: a refetch starts `git maintenance`, which would
-    // repack while keyhound reads.
-    git(
-        &clone,
-        &[
-            "-c",
-            "gc.autoDetach=false",
-            "-c",
-            "maintenance.autoDetach=false",
-            "fetch",
-            "-q",
-            "--refetch",
-            "--tags",
-            "origin",
-        ],
-    );
+    refetch(&clone, &["--tags"]);
     let o = run(&clone, &["git", "--format", "json"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let doc = json(&o);

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::git::{Repo, git};
+use common::git::{Repo, git, refetch};
 use common::*;
 use serde_json::Value;
 
@@ -206,21 +206,7 @@ fn review_u3_a_partial_clone_names_no_commit_before_a_version_it_cannot_read() {
         &clone,
         &["config", "--unset", "remote.origin.partialclonefilter"],
     );
-    // In the foreground: a refetch starts `git maintenance`, which would
-    // repack (and move the objects) while keyhound reads.
-    git(
-        &clone,
-        &[
-            "-c",
-            "gc.autoDetach=false",
-            "-c",
-            "maintenance.autoDetach=false",
-            "fetch",
-            "-q",
-            "--refetch",
-            "origin",
-        ],
-    );
+    refetch(&clone, &[]);
     let (_, doc) = audit(&clone, &[]);
     let f = &findings(&doc)[0];
     assert_eq!(f["commit"], added.to_string(), "{doc:#}");

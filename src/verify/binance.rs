@@ -213,16 +213,7 @@ fn valid(permissions: Map<String, Value>, now_ms: u64) -> Verification {
         .and_then(Value::as_u64)
         .map(|t| now_ms.saturating_sub(t) / 86_400_000);
     let risk = risk(&permissions);
-    Verification {
-        exchange: EXCHANGE.to_string(),
-        status: Status::Valid,
-        reason: None,
-        code: None,
-        ip_restricted: Some(ip_restricted),
-        key_age_days,
-        risk: Some(risk),
-        permissions: Some(permissions),
-    }
+    Verification::valid(EXCHANGE, permissions, ip_restricted, key_age_days, risk)
 }
 
 /// Binance's fields that allow trading.

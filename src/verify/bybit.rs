@@ -115,16 +115,8 @@ fn valid(info: Map<String, Value>, now_ms: u64) -> Verification {
         .and_then(Value::as_str)
         .and_then(|t| t.parse::<jiff::Timestamp>().ok())
         .map(|t| (now_ms as i64).saturating_sub(t.as_millisecond()).max(0) as u64 / 86_400_000);
-    Verification {
-        exchange: EXCHANGE.to_string(),
-        status: Status::Valid,
-        reason: None,
-        code: None,
-        ip_restricted: Some(ip_restricted(&info)),
-        key_age_days,
-        risk: Some(risk(&info)),
-        permissions: Some(info),
-    }
+    let (restricted, risk) = (ip_restricted(&info), risk(&info));
+    Verification::valid(EXCHANGE, info, restricted, key_age_days, risk)
 }
 
 /// Whether `ips` binds the key: a list of addresses other than `*`.

@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
+use serde_json::Map;
 use sha2::{Digest, Sha256};
 
 use crate::findings::{Finding, Raw};
@@ -174,6 +175,28 @@ impl Verification {
             ip_restricted: None,
             key_age_days: None,
             risk: None,
+        }
+    }
+
+    /// A `valid` verdict: the exchange's answer (`permissions`, under its
+    /// own names), whether it binds the key to IPs, the key's age in days
+    /// when the exchange says, and the risk (see [`Can::risk`]).
+    pub fn valid(
+        exchange: &str,
+        permissions: Map<String, serde_json::Value>,
+        ip_restricted: bool,
+        key_age_days: Option<u64>,
+        risk: Risk,
+    ) -> Self {
+        Verification {
+            exchange: exchange.to_string(),
+            status: Status::Valid,
+            reason: None,
+            code: None,
+            ip_restricted: Some(ip_restricted),
+            key_age_days,
+            risk: Some(risk),
+            permissions: Some(permissions),
         }
     }
 }

@@ -160,17 +160,9 @@ fn valid(config: Map<String, Value>) -> Verification {
         .get("ip")
         .and_then(Value::as_str)
         .is_some_and(|ip| !ip.trim().is_empty());
-    Verification {
-        exchange: EXCHANGE.to_string(),
-        status: Status::Valid,
-        reason: None,
-        code: None,
-        ip_restricted: Some(ip_restricted),
-        // The configuration says nothing of the key's age.
-        key_age_days: None,
-        risk: Some(risk(&config)),
-        permissions: Some(config),
-    }
+    let risk = risk(&config);
+    // The configuration says nothing of the key's age.
+    Verification::valid(EXCHANGE, config, ip_restricted, None, risk)
 }
 
 /// The risk of a valid key from its account configuration (OKX's

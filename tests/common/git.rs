@@ -213,3 +213,22 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&o.stdout).trim().to_string()
 }
+
+/// Fetches every object of a partial clone again, as keyhound's advice
+/// says (`extra`: e.g. `--tags`), with git's maintenance in the foreground:
+/// a refetch starts `git maintenance`, which would otherwise repack (and
+/// move the objects) while keyhound reads.
+pub fn refetch(clone: &Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "-c",
+        "gc.autoDetach=false",
+        "-c",
+        "maintenance.autoDetach=false",
+        "fetch",
+        "-q",
+        "--refetch",
+    ];
+    args.extend_from_slice(extra);
+    args.push("origin");
+    git(clone, &args)
+}
