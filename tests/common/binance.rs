@@ -7,8 +7,7 @@
 //! and records every request. Nothing here reaches past 127.0.0.1.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -62,19 +61,8 @@ pub struct Server {
 
 impl Server {
     pub fn start() -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(Mutex::new(State::default()));
-        let shared = state.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                shared.lock().unwrap().connections += 1;
-                let shared = shared.clone();
-                std::thread::spawn(move || {
-                    let _ = serve(stream, &shared);
-                });
-            }
-        });
+        let url = super::loopback::listen(state.clone(), |s| s.connections += 1, serve);
         Server { url, state }
     }
 
@@ -97,22 +85,9 @@ impl Server {
 }
 
 fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let target = line.split(' ').nth(1).unwrap_or("").to_string();
-    let mut api_key = None;
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h)? == 0 || h == "\r\n" {
-            break;
-        }
-        if let Some((name, value)) = h.split_once(':')
-            && name.eq_ignore_ascii_case("x-mbx-apikey")
-        {
-            api_key = Some(value.trim().to_string());
-        }
-    }
+    let request = super::loopback::read_request(&stream)?;
+    let api_key = request.headers.get("x-mbx-apikey").cloned();
+    let target = request.target;
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
     let seen = Seen {
         path: path.to_string(),
@@ -125,15 +100,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
         api_key.as_ref().and_then(|k| s.keys.get(k).cloned())
     };
     let (status, body) = answer(path, query, api_key.as_deref(), entry);
-    if status == 0 {
-        return Ok(());
-    }
-    let mut stream = stream;
-    write!(
-        stream,
-        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
+    super::loopback::respond(stream, status, &body)
 }
 
 fn error(status: u16, code: i64, msg: &str) -> (u16, String) {

@@ -106,5 +106,6 @@ pub mod action;
 pub mod binance;
 pub mod exchanges;
 pub mod git;
+pub mod loopback;
 pub mod pyc;
 pub mod sqlite;
