@@ -35,7 +35,7 @@ pub struct Pair {
 
 impl Pair {
     /// The part `f` is, as a partner of another finding.
-    fn of(f: &Finding) -> Pair {
+    pub(crate) fn of(f: &Finding) -> Pair {
         Pair {
             path: f.path.clone(),
             line: f.line,

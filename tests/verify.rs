@@ -6,7 +6,7 @@ mod common;
 
 use common::binance::{Answer, Server, Verify, ed25519, permissions, rsa};
 use common::git::Repo;
-use common::{binance_key, code, findings, run, stderr, stdout, tree};
+use common::{binance_key, code, findings, run, run_env, stderr, stdout, tree};
 use serde_json::Value;
 
 /// A Python file with a Binance API key and its HMAC secret key.
@@ -300,6 +300,34 @@ fn issue9_verify_geo_block_rate_limit_and_timeout_are_errors_and_the_scan_finish
         }
         if cases[0].0 == "rate" {
             assert_eq!(server.seen().len(), 1, "nothing sent after the 429");
+        } else {
+            // SARIF: the scan stands; the failed checks are a warning.
+            let o = scan_verify(
+                dir.path(),
+                &server.url,
+                &["--format", "sarif", "--verify-timeout", "1"],
+            );
+            let sarif: Value = serde_json::from_slice(&o.stdout).unwrap();
+            let inv = &sarif["runs"][0]["invocations"][0];
+            assert_eq!(inv["executionSuccessful"], true, "{inv:#}");
+            let notes = inv["toolExecutionNotifications"].as_array().unwrap();
+            let warning = notes
+                .iter()
+                .find(|n| n["level"] == "warning")
+                .unwrap_or_else(|| panic!("{inv:#}"));
+            let text = warning["message"]["text"].as_str().unwrap();
+            assert!(
+                text.contains("could not be checked") && text.contains("HTTP 451"),
+                "{text}"
+            );
+            assert!(
+                notes.iter().any(|n| n["level"] == "note"
+                    && n["message"]["text"]
+                        .as_str()
+                        .unwrap()
+                        .contains("signed request")),
+                "{inv:#}"
+            );
         }
     }
 }
@@ -681,4 +709,97 @@ fn issue9_a_range_that_reports_only_the_secret_gets_the_steps_of_its_verdict() {
         !out.contains(&key[..12]) && !out.contains(&secret[..12]),
         "{out}"
     );
+}
+
+#[test]
+fn issue9_keys_listed_crosswise_are_re_paired_by_the_exchange_answer() {
+    // A testnet key above the live key, their secrets in the other order:
+    // the order of position pairs each key with the other's secret; the
+    // exchange says -1022 for both; the other secret of the file is tried.
+    let server = Server::start();
+    let (test_key, test_secret) = (binance_key("cross-test-key"), binance_key("cross-test-s"));
+    let (live_key, live_secret) = (binance_key("cross-live-key"), binance_key("cross-live-s"));
+    server.key(
+        &test_key,
+        Verify::Hmac(test_secret.clone()),
+        Answer::Permissions(permissions(&["enableSpotAndMarginTrading"], 5)),
+    );
+    server.key(
+        &live_key,
+        Verify::Hmac(live_secret.clone()),
+        Answer::Permissions(permissions(&["enableWithdrawals"], 5)),
+    );
+    let env = format!(
+        "BINANCE_TESTNET_API_KEY={test_key}\nBINANCE_API_KEY={live_key}\nBINANCE_API_SECRET={live_secret}\nBINANCE_TESTNET_API_SECRET={test_secret}\n"
+    );
+    let dir = tree(&[(".env", env.as_str())]);
+    let (status, doc, err) = verify_json(dir.path(), &server, &[]);
+    assert_eq!(status, 1, "{err}");
+    let at = |line: u64| {
+        findings(&doc)
+            .iter()
+            .find(|f| f["line"] == line)
+            .unwrap_or_else(|| panic!("nothing at line {line}: {doc:#}"))
+    };
+    for (line, partner, risk) in [
+        (1, 4, "high"),
+        (2, 3, "critical"),
+        (3, 2, "critical"),
+        (4, 1, "high"),
+    ] {
+        let f = at(line);
+        assert_eq!(f["verification"]["status"], "valid", "line {line}: {f:#}");
+        assert_eq!(f["verification"]["risk"], risk, "line {line}");
+        assert_eq!(f["pair"]["line"], partner, "line {line}: {f:#}");
+    }
+    // Two mismatched checks, then one try per key: four requests, and no
+    // more once each key has its secret.
+    assert_eq!(server.seen().len(), 4, "{:?}", server.seen());
+    for out in [doc.to_string(), err] {
+        assert!(
+            !out.contains(&live_secret) && !out.contains(&test_secret),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn issue9_a_proxy_from_the_environment_is_named() {
+    let server = Server::start();
+    let (key, secret) = (binance_key("proxy-k"), binance_key("proxy-s"));
+    server.key(
+        &key,
+        Verify::Hmac(secret.clone()),
+        Answer::Permissions(permissions(&[], 1)),
+    );
+    let dir = tree(&[("bot.py", &hmac_file(&key, &secret))]);
+    let args = ["scan", ".", "--verify", "--binance-api-url", &server.url];
+    // A proxy that refuses connections: the check fails, and the note
+    // says where the request went (no user or password of the proxy).
+    let o = run_env(
+        dir.path(),
+        &args,
+        &[
+            ("HTTPS_PROXY", "http://user:pw@127.0.0.1:9"),
+            ("HTTP_PROXY", "http://user:pw@127.0.0.1:9"),
+        ],
+    );
+    let err = stderr(&o);
+    assert!(err.contains("went through the proxy 127.0.0.1:9"), "{err}");
+    assert!(!err.contains("pw@"), "{err}");
+    assert!(stdout(&o).contains("ERROR, not checked"), "{}", stdout(&o));
+    assert!(server.seen().is_empty());
+    // NO_PROXY exempts the stand-in: asked directly, no proxy note.
+    let o = run_env(
+        dir.path(),
+        &args,
+        &[
+            ("HTTP_PROXY", "http://127.0.0.1:9"),
+            ("NO_PROXY", "127.0.0.1"),
+        ],
+    );
+    let err = stderr(&o);
+    assert!(!err.contains("proxy"), "{err}");
+    assert!(stdout(&o).contains("VALID"), "{}", stdout(&o));
+    assert_eq!(server.seen().len(), 1);
 }

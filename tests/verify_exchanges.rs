@@ -42,6 +42,21 @@ fn verify(dir: &std::path::Path, server: &Server, verify: bool) -> (i32, Value, 
     (code(&o), doc, stdout(&o), stderr(&o))
 }
 
+/// `keyhound scan . --verify` (text report) with both exchanges at `server`.
+fn verify_text(dir: &std::path::Path, server: &Server) -> std::process::Output {
+    let url = server.url.as_str();
+    let args = [
+        "scan",
+        ".",
+        "--verify",
+        "--okx-api-url",
+        url,
+        "--bybit-api-url",
+        url,
+    ];
+    run(dir, &args)
+}
+
 /// The verification of the finding of `rule` in `path`.
 fn verdict<'a>(doc: &'a Value, path: &str, rule: &str) -> &'a Value {
     let f = findings(doc)
@@ -173,19 +188,7 @@ fn issue9_okx_and_bybit_valid_keys_get_every_risk_level_and_pair_names_all_parts
     }
     assert!(err.contains("4 signed requests"), "{err}");
     // The text report's headline reads each exchange's own fields.
-    let o = run(
-        dir.path(),
-        &[
-            "scan",
-            ".",
-            "--verify",
-            "--okx-api-url",
-            &server.url,
-            "--bybit-api-url",
-            &server.url,
-        ],
-    );
-    let text = stdout(&o);
+    let text = stdout(&verify_text(dir.path(), &server));
     for (path, words) in [
         ("critical.py", "VALID — can withdraw — no IP whitelist"),
         (
@@ -405,4 +408,83 @@ fn issue9_okx_and_bybit_flags_are_in_help_readme_and_docs() {
         assert!(help.contains(needle) && readme.contains(needle), "{needle}");
     }
     assert!(doc.contains("`perm` holds `withdraw`") && doc.contains("no passphrase found"));
+}
+
+#[test]
+fn issue9_okx_and_bybit_verdicts_get_their_own_response_steps() {
+    let server = Server::start();
+    let okx = okx_credential("okx-steps");
+    server.okx(
+        &okx.0,
+        &okx.1,
+        &okx.2,
+        Answer::Ok(okx_config("read_only,trade,withdraw", "")),
+    );
+    let bybit = bybit_credential("bybit-steps");
+    server.bybit(
+        &bybit.0,
+        &bybit.1,
+        Answer::Code(
+            200,
+            10010,
+            "Unmatched IP, please check your API key's bound IP addresses.",
+        ),
+    );
+    let okx_text = okx_file(&okx.0, &okx.1, Some(&okx.2));
+    let bybit_text = bybit_file(&bybit.0, &bybit.1);
+    let dir = tree(&[
+        ("okx.py", okx_text.as_str()),
+        ("bybit.env", bybit_text.as_str()),
+    ]);
+    let o = verify_text(dir.path(), &server);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("Exchange credentials leaked; what --verify found calls for:"),
+        "{out}"
+    );
+    // The valid OKX key is deleted on OKX's own page, the withdrawal checks
+    // follow; the IP-bound Bybit key is named with Bybit's answer and page.
+    assert!(
+        out.contains("the VALID key(s) at okx.py:3 (critical) in OKX > Profile > API"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Withdrawals were on: check the withdrawal history"),
+        "{out}"
+    );
+    assert!(
+        out.contains("The key at bybit.env:1: Bybit refused the request IP (10010)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Bybit > Account & Security > API Management"),
+        "{out}"
+    );
+    assert!(
+        out.contains("OKX: Read only; Bybit: Read-Only")
+            || out.contains("Bybit: Read-Only; OKX: Read only"),
+        "{out}"
+    );
+    // No Binance page for keys of other exchanges, and no second,
+    // generic remediation under the steps.
+    assert!(!out.contains("Binance"), "{out}");
+    assert!(!out.contains("okx-api-key: Delete the API key"), "{out}");
+}
+
+#[test]
+fn issue9_an_oversized_answer_is_an_unreadable_answer_not_a_network_error() {
+    let server = Server::start();
+    let okx = okx_credential("okx-huge");
+    let huge = json!([{"perm": "read_only", "ip": "", "padding": "x".repeat(300 * 1024)}]);
+    server.okx(&okx.0, &okx.1, &okx.2, Answer::Ok(huge[0].clone()));
+    let text = okx_file(&okx.0, &okx.1, Some(&okx.2));
+    let dir = tree(&[("okx.py", text.as_str())]);
+    let (status, doc, _, err) = verify(dir.path(), &server, true);
+    assert_eq!(status, 1, "{err}");
+    let v = verdict(&doc, "okx.py", "okx-api-key");
+    assert_eq!(v["status"], "error", "{v:#}");
+    let reason = v["reason"].as_str().unwrap();
+    assert!(reason.starts_with("unreadable answer"), "{reason}");
+    assert!(reason.contains("may still be live"), "{reason}");
 }

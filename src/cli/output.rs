@@ -85,6 +85,13 @@ fn verify(args: &VerifyArgs, outcome: &mut Outcome) -> Result<()> {
         tally.pairs,
         plural(tally.pairs)
     ));
+    for host in &tally.hosts {
+        if let Some(proxy) = keyhound::verify::proxy_for(host) {
+            outcome.notes.push(format!(
+                "--verify: the requests to {host} went through the proxy {proxy} (from the environment: HTTPS_PROXY, HTTP_PROXY or ALL_PROXY; NO_PROXY exempts hosts)"
+            ));
+        }
+    }
     Ok(())
 }
 

@@ -215,6 +215,31 @@ fn invocation(outcome: &Outcome) -> Value {
             "message": { "text": super::SHALLOW_NOTE },
         }));
     }
+    // `--verify`: what was sent, to whom, and checks that failed. A check
+    // that failed is not a scan that failed: a warning, the scan stands.
+    for note in outcome.notes.iter().filter(|n| n.starts_with("--verify:")) {
+        notes.push(json!({ "level": "note", "message": { "text": note } }));
+    }
+    let mut failed: Vec<&str> = outcome
+        .findings
+        .iter()
+        .filter_map(|f| f.verification.as_ref())
+        .filter(|v| v.status == crate::verify::Status::Error)
+        .filter_map(|v| v.reason.as_deref())
+        .collect();
+    if !failed.is_empty() {
+        let n = failed.len();
+        failed.sort_unstable();
+        failed.dedup();
+        notes.push(json!({
+            "level": "warning",
+            "message": { "text": format!(
+                "--verify: {n} finding{} could not be checked ({}): treat those keys as live",
+                if n == 1 { "" } else { "s" },
+                failed.join("; ")
+            ) },
+        }));
+    }
     json!({
         "executionSuccessful": s.complete || outcome.fail_open,
         "toolExecutionNotifications": notes,

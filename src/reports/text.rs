@@ -402,8 +402,9 @@ pub fn summary_line(outcome: &Outcome, color: bool) -> String {
 }
 
 /// What to do now. A commit the pre-commit check stopped has leaked
-/// nothing: how to fix or unblock it. Otherwise the Binance playbook when a
-/// Binance credential leaked, then each other rule's remediation once.
+/// nothing: how to fix or unblock it. Otherwise the steps that fit what
+/// `--verify` found (any exchange), or the Binance playbook when a Binance
+/// credential leaked unchecked, then each other rule's remediation once.
 /// Returns whether it wrote anything (a config rule may have no
 /// remediation).
 fn write_next_steps(
@@ -446,13 +447,23 @@ fn write_next_steps(
         blocks += 1;
         if blocks > 1 { writeln!(out) } else { Ok(()) }
     };
-    if binance {
+    let verified = outcome.findings.iter().any(|f| f.verification.is_some());
+    if binance || verified {
         gap(out)?;
         let mut ordered: Vec<&Finding> = outcome.findings.iter().collect();
         ordered.sort_by_key(|f| verdict::rank(f));
+        let only_binance = outcome
+            .findings
+            .iter()
+            .filter_map(|f| f.verification.as_ref())
+            .all(|v| v.exchange == "binance");
         let (title, steps) = match verdict::steps(&ordered) {
-            Some(steps) => (
+            Some(steps) if only_binance => (
                 "Binance credentials leaked; what --verify found calls for:",
+                steps,
+            ),
+            Some(steps) => (
+                "Exchange credentials leaked; what --verify found calls for:",
                 steps,
             ),
             None => (
@@ -467,7 +478,9 @@ fn write_next_steps(
     }
     let mut seen = BTreeSet::new();
     for f in &outcome.findings {
-        if binance && f.tags.iter().any(|t| t == "binance") || !seen.insert(f.rule_id.as_str()) {
+        // The steps above cover Binance findings and every checked one.
+        let covered = binance && f.tags.iter().any(|t| t == "binance") || f.verification.is_some();
+        if covered || !seen.insert(f.rule_id.as_str()) {
             continue;
         }
         if let Some(text) = rules

@@ -80,6 +80,12 @@ pub fn rank(f: &Finding) -> u8 {
     }
 }
 
+/// `reason` escaped, ending with a full stop.
+fn sentence(reason: &str) -> String {
+    let reason = escape(reason.trim_end_matches('.'));
+    format!("{reason}.")
+}
+
 /// `path:line` of a finding, escaped.
 fn place(f: &Finding) -> String {
     format!("{}:{}", escape(&f.path), f.line)
@@ -101,14 +107,32 @@ fn key_place(f: &Finding) -> String {
     }
 }
 
+/// How a user reaches an exchange's API key page: (display name, where
+/// to delete a key). From each exchange's help centre: Binance "How to
+/// Create API Keys on Binance" (Account > API Management), OKX "API"
+/// under the profile menu (www.okx.com/account/my-api), Bybit "How to
+/// Delete Your API Key" (Account & Security > API Management).
+fn exchange_ui(exchange: &str) -> (&'static str, &'static str) {
+    match exchange {
+        "okx" => (
+            "OKX",
+            "OKX > Profile > API (okx.com/account/my-api) > Delete",
+        ),
+        "bybit" => (
+            "Bybit",
+            "Bybit > Account & Security > API Management (bybit.com/app/user/api-management) > Delete",
+        ),
+        _ => ("Binance", "Binance > Account > API Management > Delete"),
+    }
+}
+
 /// The response steps that fit the verdicts of `findings` (in report
-/// order), or `None` when no Binance credential was checked (the general
-/// playbook applies).
+/// order), or `None` when no credential was checked (the general
+/// playbook applies). Steps name each exchange's own API key page.
 pub fn steps(findings: &[&Finding]) -> Option<Vec<String>> {
     let checked: Vec<(&Finding, &Verification)> = findings
         .iter()
         .filter_map(|f| f.verification.as_ref().map(|v| (*f, v)))
-        .filter(|(_, v)| v.exchange == "binance")
         .collect();
     if checked.is_empty() {
         return None;
@@ -125,14 +149,18 @@ pub fn steps(findings: &[&Finding]) -> Option<Vec<String>> {
         .collect();
     let any = |pred: fn(&Verification) -> bool| valid.iter().any(|(_, v)| pred(v));
     let mut steps = Vec::new();
-    if !valid.is_empty() {
+    let mut exchanges: Vec<&str> = valid.iter().map(|(_, v)| v.exchange.as_str()).collect();
+    exchanges.dedup();
+    for exchange in exchanges {
         let keys: Vec<String> = valid
             .iter()
+            .filter(|(_, v)| v.exchange == exchange)
             .map(|(f, v)| format!("{} ({})", key_place(f), v.risk.map_or("", Risk::as_str)))
             .collect();
         steps.push(format!(
-            "Delete first, highest risk first: the VALID key(s) at {} in Binance > Account > API Management > Delete. Deleting revokes a key; editing its permissions does not.",
-            keys.join(", ")
+            "Delete first, highest risk first: the VALID key(s) at {} in {}. Deleting revokes a key; editing its permissions does not.",
+            keys.join(", "),
+            exchange_ui(exchange).1
         ));
     }
     if any(withdraws) {
@@ -147,29 +175,47 @@ pub fn steps(findings: &[&Finding]) -> Option<Vec<String>> {
         steps.push("Trading was on: check open orders and positions (spot, margin, futures, options) and the trade history; cancel what you did not place.".into());
     }
     for (f, v) in &checked {
-        match (v.status, v.code) {
-            (Status::Invalid, Some(-2015)) => steps.push(format!(
+        let (name, page) = exchange_ui(&v.exchange);
+        match (v.exchange.as_str(), v.status, v.code) {
+            ("binance", Status::Invalid, Some(-2015)) => steps.push(format!(
                 "Binance rejected the key at {} (-2015): if it is yours, delete it anyway: it may be bound to other IPs and still work from them.",
                 key_place(f)
             )),
-            (Status::Invalid, Some(-1022)) => steps.push(format!(
+            ("binance", Status::Invalid, Some(-1022)) => steps.push(format!(
                 "The API key at {} exists, but the secret next to it is not its own: its real secret may be elsewhere; delete the key.",
                 key_place(f)
             )),
-            (Status::Error | Status::Unverifiable, _) if is_key(f) || f.pair.is_some() => {
+            // The reason names the exchange and its code.
+            (_, Status::Invalid, _) => steps.push(format!(
+                "The key at {}: {} If it is yours, delete it in {page}.",
+                key_place(f),
+                sentence(v.reason.as_deref().unwrap_or("")),
+            )),
+            (_, Status::Error | Status::Unverifiable, _) if is_key(f) || f.pair.is_some() => {
                 steps.push(format!(
-                    "The key at {} could not be checked: treat it as live and delete it.",
+                    "The key at {} could not be checked: treat it as live and delete it in {page}.",
                     key_place(f)
                 ))
             }
-            (Status::Error | Status::Unverifiable, _) => steps.push(format!(
-                "The secret at {} could not be checked: treat its API key as live, find it in Binance > API Management, and delete it.",
+            (_, Status::Error | Status::Unverifiable, _) => steps.push(format!(
+                "The secret at {} could not be checked: treat its API key as live, find it in {name}'s API key page, and delete it.",
                 place(f)
             )),
             _ => {}
         }
     }
-    steps.push("Create the replacement with least privilege: read-only (Enable Reading only) for trackers and tax tools; trading without withdrawals for bots; an IP whitelist always.".into());
+    // Each exchange's own name for a read-only key.
+    let mut read_only: Vec<&str> = checked
+        .iter()
+        .map(|(_, v)| match v.exchange.as_str() {
+            "okx" => "OKX: Read only",
+            "bybit" => "Bybit: Read-Only",
+            _ => "Binance: Enable Reading only",
+        })
+        .collect();
+    read_only.sort_unstable();
+    read_only.dedup();
+    steps.push(format!("Create the replacement with least privilege: read-only ({}) for trackers and tax tools; trading without withdrawals for bots; an IP whitelist always.", read_only.join("; ")));
     for (f, v) in &valid {
         if let Some(days) = v.key_age_days.filter(|d| *d > ROTATE_AFTER_DAYS) {
             steps.push(format!(

@@ -16,6 +16,10 @@ pub enum HttpError {
     /// No connection, DNS failure, TLS failure, reset...
     #[error("network error: {0}")]
     Network(String),
+    /// An answer came, but its body could not be read: larger than
+    /// [`MAX_BODY`], not UTF-8, or cut short.
+    #[error("unreadable answer: {0}")]
+    Body(String),
 }
 
 /// An HTTP answer: status code and body (at most [`MAX_BODY`] bytes read).
@@ -86,7 +90,10 @@ impl Client {
                 .with_config()
                 .limit(MAX_BODY)
                 .read_to_string()
-                .map_err(classify)?;
+                .map_err(|e| match classify(e) {
+                    HttpError::Network(e) => HttpError::Body(e),
+                    other => other,
+                })?;
             Ok(Reply { status, body })
         });
         self.outcome = match &result {
@@ -107,6 +114,19 @@ impl Client {
         }
         self.last.insert(host.to_string(), Instant::now());
     }
+}
+
+/// The proxy that requests to `url` go through, as `host:port`, when the
+/// environment names one (`ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY` or
+/// their lower-case forms, as ureq reads them) and `NO_PROXY` does not
+/// exempt the host; `None` otherwise. Never the proxy's user or password.
+pub fn proxy_for(url: &str) -> Option<String> {
+    let proxy = ureq::Proxy::try_from_env()?;
+    let uri: ureq::http::Uri = url.parse().ok()?;
+    if proxy.is_no_proxy(&uri) {
+        return None;
+    }
+    Some(format!("{}:{}", proxy.host(), proxy.port()))
 }
 
 /// `scheme://authority` of `url`: what the rate limit is kept by.

@@ -14,6 +14,7 @@ pub mod binance;
 pub mod bybit;
 mod http;
 pub mod okx;
+mod rematch;
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -23,7 +24,7 @@ use serde_json::Map;
 use sha2::{Digest, Sha256};
 
 use crate::findings::{Finding, Raw};
-pub use http::HttpError;
+pub use http::{HttpError, proxy_for};
 
 /// What the exchange said.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -285,7 +286,9 @@ impl Verifier {
     }
 
     /// Sets `verification` on every finding that is half of an exchange
-    /// credential (and on private keys paired with an exchange API key).
+    /// credential (and on private keys paired with an exchange API key);
+    /// keys the exchange says are paired with another key's secret are
+    /// re-paired when a secret of the same file fits (`rematch`).
     pub fn verify(&mut self, findings: &mut [Finding]) -> Tally {
         for f in findings.iter_mut() {
             f.verification = match job(f) {
@@ -294,6 +297,7 @@ impl Verifier {
                 Some(Ok(job)) => Some(self.check(&job)),
             };
         }
+        self.rematch(findings);
         self.tally.clone()
     }
 

@@ -18,7 +18,9 @@
 //! HTTP 401: 50111 invalid OK-ACCESS-KEY, 50119 API key doesn't exist,
 //! 50113 invalid signature, 50105 OK-ACCESS-PASSPHRASE incorrect, 50110
 //! the request IP is not in the key's whitelist, 50101 the key belongs to
-//! the other environment (demo trading); 50011 / HTTP 429 rate limit.
+//! the other environment (demo trading), 50100 the key is frozen; 50011 /
+//! HTTP 429 rate limit. (The codes and their wording were cross-checked
+//! against the error table that the ccxt library's OKX module carries.)
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -119,6 +121,9 @@ pub fn interpret(status: u16, body: &str) -> Verification {
         }
         (_, Some(50111 | 50119)) => invalid(
             "OKX rejected the API key (50111/50119): it is unknown or deleted; this is not proof that it is safe (it may belong to the other environment, or have been replaced)",
+        ),
+        (_, Some(50100)) => invalid(
+            "OKX has frozen the API key (50100): it exists but does not work until OKX unfreezes it; delete it",
         ),
         (_, Some(50101)) => invalid(
             "OKX says the API key belongs to the other environment (50101): a demo-trading key, or a live key sent to demo trading",
@@ -261,6 +266,9 @@ mod tests {
             ("50113", "secret does not belong"),
             ("50105", "passphrase is not its own"),
             ("50110", "not safe"),
+            ("50100", "frozen"),
+            ("50101", "other environment"),
+            ("50119", "unknown or deleted"),
         ] {
             let v = interpret(401, &format!(r#"{{"code":"{code}","msg":"x","data":[]}}"#));
             assert_eq!(v.status, Status::Invalid, "{code}");

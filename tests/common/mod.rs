@@ -22,18 +22,47 @@ pub fn run(dir: &Path, args: &[&str]) -> Output {
     run_stdin(dir, args, None)
 }
 
-pub fn run_stdin(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+/// The proxy variables `--verify` honours: unset in tests, so that the
+/// loopback stand-ins are asked directly whatever the machine sets.
+pub const PROXY_VARS: &[&str] = &[
+    "ALL_PROXY",
+    "all_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
+/// `keyhound ARGS` in `dir` with `env` set (after the proxy variables are
+/// cleared).
+pub fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    command(dir, args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("keyhound runs")
+}
+
+fn command(dir: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(bin());
-    cmd.args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.args(args).current_dir(dir).env("NO_COLOR", "1");
+    for var in PROXY_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+pub fn run_stdin(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = command(dir, args);
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("keyhound runs");
     if let Some(data) = stdin {
         use std::io::Write;
