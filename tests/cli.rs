@@ -451,6 +451,51 @@ fn review_r12_utf16_text_is_decoded_and_scanned_as_text() {
 }
 
 #[test]
+fn issue10_f1_utf16_in_any_script_and_utf32_are_scanned_as_text() {
+    // Broke: UTF-16 without a byte order mark was recognised only when its
+    // first characters were ASCII: a Cyrillic or Chinese comment above the
+    // keys made the file binary, and the scan a clean pass. UTF-32 with a
+    // mark was binary too.
+    let (key, secret) = (binance_key("f1-key"), binance_key("f1-secret"));
+    let keys = format!("BINANCE_API_KEY={key}\r\nBINANCE_API_SECRET={secret}\r\n");
+    let ru = format!("# Настройки бота для биржи\r\n{keys}");
+    let zh = format!("# 交易机器人配置\r\n{keys}");
+    let le = |t: &str| -> Vec<u8> { t.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    let be = |t: &str| -> Vec<u8> { t.encode_utf16().flat_map(u16::to_be_bytes).collect() };
+    let utf32: Vec<u8> = format!("\u{feff}{ru}")
+        .chars()
+        .flat_map(|c| (c as u32).to_le_bytes())
+        .collect();
+    let files: [(&str, Vec<u8>); 4] = [
+        ("ru.env", le(&ru)),
+        ("zh.env", le(&zh)),
+        ("zh-be.env", be(&zh)),
+        ("utf32.env", utf32),
+    ];
+    let dir = tree(&[]);
+    for (path, data) in &files {
+        write(dir.path(), path, data);
+    }
+    let (status, doc) = scan_json(dir.path(), &[]);
+    assert_eq!(status, 1, "{doc:#}");
+    for (path, _) in &files {
+        let at: Vec<(u64, u64)> = findings(&doc)
+            .iter()
+            .filter(|f| f["path"] == *path)
+            .map(|f| (f["line"].as_u64().unwrap(), f["column"].as_u64().unwrap()))
+            .collect();
+        // The UTF-32 file's mark is its first character: line 1 only.
+        assert_eq!(at, [(2, 17), (3, 20)], "{path}: {doc:#}");
+    }
+    // What the next commit would hold, too.
+    let mut repo = common::git::Repo::new();
+    repo.write("zh.env", &files[1].1);
+    repo.stage("zh.env");
+    let (status, doc) = scan_json(repo.path(), &["--staged"]);
+    assert_eq!((status, findings(&doc).len()), (1, 2), "{doc:#}");
+}
+
+#[test]
 fn explain_prints_a_rules_guidance_and_names_close_ids_for_an_unknown_one() {
     let dir = tree(&[]);
     let o = run(dir.path(), &["explain", "binance-secret-key"]);

@@ -1,7 +1,8 @@
-//! UTF-16 text: what Windows editors, PowerShell's `>` and `Out-File` write.
-//! Every ASCII character carries a NUL byte, so the file reads as binary
-//! and no token in it is contiguous. Such a text is decoded to UTF-8 and
-//! scanned as text; line and column numbers count its characters.
+//! UTF-16 text: what Windows editors, PowerShell's `>` and `Out-File` write
+//! (and UTF-32 with a byte order mark). Every ASCII character carries NUL
+//! bytes, so the file reads as binary and no token in it is contiguous.
+//! Such a text is decoded to UTF-8 and scanned as text; line and column
+//! numbers count its characters.
 
 /// How far into a text without a byte order mark to look for the shape of
 /// UTF-16 (the same reach as the binary check).
@@ -14,23 +15,34 @@ enum Order {
     Big,
 }
 
-/// The text of `data` as UTF-8 when `data` is UTF-16 (Unicode's
-/// definition, chapter 3.9), `None` otherwise:
+/// The text of `data` as UTF-8 when `data` is UTF-16 or UTF-32 text
+/// (Unicode's definitions, chapter 3.9), `None` otherwise:
 ///
-/// - with a byte order mark (`FF FE` little-endian, `FE FF` big-endian),
-///   kept as U+FEFF so that columns count as in the file; or
-/// - without one, when its first bytes are ASCII text in one byte order
-///   (`41 00 50 00 …`: every other byte NUL, the others printable or
-///   white space), as a `.env` written by PowerShell is.
+/// - UTF-32 with its byte order mark (`FF FE 00 00` little-endian,
+///   `00 00 FE FF` big-endian), in whole code units of four bytes;
+/// - UTF-16 with its mark (`FF FE` little-endian, `FE FF` big-endian); or
+/// - UTF-16 without one, in any script (a `.env` that PowerShell 5 or
+///   Notepad wrote, a Cyrillic or Chinese comment above ASCII keys): the
+///   byte order is the one that puts the NUL bytes of the Latin-1
+///   characters in high bytes, and the first [`PROBE`] bytes must then
+///   decode to text: no NUL or other control character but tab, line
+///   feed and carriage return, no unpaired surrogate, no noncharacter.
 ///
-/// Either way its first bytes hold a NUL byte (the NUL of an ASCII
-/// character's other half): without one it is a text already (a Latin-1
-/// file may start with `ÿþ`, which are `FF FE`). Data whose first
-/// characters hold a NUL is not text, whatever its first bytes. Unpaired
-/// surrogates become U+FFFD; a last odd byte is dropped.
+/// A mark is kept as U+FEFF so that columns count as in the file. Either
+/// way the first bytes hold a NUL byte: without one the data is a text
+/// already (a Latin-1 file may start with `ÿþ`, which are `FF FE`). Data
+/// whose first characters hold a NUL is not text, whatever its first
+/// bytes. Past the probe, unpaired surrogates and invalid code points
+/// become U+FFFD; a last incomplete code unit is dropped.
 pub fn decode(data: &[u8]) -> Option<Vec<u8>> {
     if !crate::sources::is_binary(data) {
         return None;
+    }
+    // UTF-32 is made of whole code units of four bytes.
+    match data {
+        [0xFF, 0xFE, 0, 0, ..] if data.len() % 4 == 0 => return utf32(data, Order::Little),
+        [0, 0, 0xFE, 0xFF, ..] if data.len() % 4 == 0 => return utf32(data, Order::Big),
+        _ => {}
     }
     let order = match data {
         [0xFF, 0xFE, ..] => Order::Little,
@@ -49,22 +61,62 @@ pub fn decode(data: &[u8]) -> Option<Vec<u8>> {
     Some(out.into_bytes())
 }
 
+/// UTF-32 text (after its mark was seen) as UTF-8; `None` when its first
+/// characters hold a NUL or an invalid code point.
+fn utf32(data: &[u8], order: Order) -> Option<Vec<u8>> {
+    let units = data.chunks_exact(4).map(|p| {
+        let b = [p[0], p[1], p[2], p[3]];
+        match order {
+            Order::Little => u32::from_le_bytes(b),
+            Order::Big => u32::from_be_bytes(b),
+        }
+    });
+    if units
+        .clone()
+        .take(PROBE / 4)
+        .any(|u| u == 0 || char::from_u32(u).is_none())
+    {
+        return None;
+    }
+    let text: String = units
+        .map(|u| char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    Some(text.into_bytes())
+}
+
 /// The byte order of UTF-16 text without a byte order mark, judged from
-/// its first [`PROBE`] bytes: ASCII text with a NUL beside each character.
+/// its first [`PROBE`] bytes: the NUL bytes of Latin-1 characters are
+/// high bytes (odd offsets little-endian, even big-endian), and the
+/// probe decodes to text in that order.
 fn bare_order(data: &[u8]) -> Option<Order> {
     let probe = &data[..data.len().min(PROBE) & !1];
     if probe.len() < 4 {
         return None;
     }
-    let text = |b: u8| b.is_ascii_graphic() || matches!(b, b' ' | b'\t' | b'\n' | b'\r');
-    let shaped = |lo: usize| probe.chunks_exact(2).all(|p| text(p[lo]) && p[1 - lo] == 0);
-    if shaped(0) {
-        Some(Order::Little)
-    } else if shaped(1) {
-        Some(Order::Big)
+    let nuls = |at: usize| probe.chunks_exact(2).filter(|p| p[at] == 0).count();
+    let (high_le, high_be) = (nuls(1), nuls(0));
+    let order = if high_le > high_be {
+        Order::Little
+    } else if high_be > high_le {
+        Order::Big
     } else {
-        None
-    }
+        return None;
+    };
+    let units = probe.chunks_exact(2).map(|p| match order {
+        Order::Little => u16::from_le_bytes([p[0], p[1]]),
+        Order::Big => u16::from_be_bytes([p[0], p[1]]),
+    });
+    let text = |c: char| {
+        !c.is_control() && !matches!(c, '\u{FFFE}' | '\u{FFFF}' | '\u{FFFD}')
+            || matches!(c, '\t' | '\n' | '\r')
+    };
+    // A probe may end inside a surrogate pair: its last unit is not judged.
+    let decoded: Vec<_> = char::decode_utf16(units).collect();
+    let judged = &decoded[..decoded.len().saturating_sub(1)];
+    judged
+        .iter()
+        .all(|c| c.as_ref().is_ok_and(|&c| text(c)))
+        .then_some(order)
 }
 
 #[cfg(test)]
@@ -94,6 +146,28 @@ mod tests {
             .flat_map(u16::to_be_bytes)
             .collect();
         assert_eq!(decode(&be_bare).unwrap(), b"KEY=1\n");
+        // Without a mark, in any script: the Latin-1 characters' NULs tell
+        // the order.
+        for text in ["# Настройки бота\r\nKEY=1\r\n", "# 交易机器人配置\nKEY=1\n"]
+        {
+            assert_eq!(decode(&le(text, false)).unwrap(), text.as_bytes(), "{text}");
+            let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+            assert_eq!(decode(&be).unwrap(), text.as_bytes(), "{text}");
+        }
+    }
+
+    #[test]
+    fn utf32_with_a_mark_decodes() {
+        let text = "KEY=värde 😀\n";
+        let mut le = vec![0xFF, 0xFE, 0, 0];
+        le.extend(text.chars().flat_map(|c| (c as u32).to_le_bytes()));
+        let marked = format!("\u{feff}{text}");
+        assert_eq!(decode(&le).unwrap(), marked.as_bytes());
+        let mut be = vec![0, 0, 0xFE, 0xFF];
+        be.extend(text.chars().flat_map(|c| (c as u32).to_be_bytes()));
+        assert_eq!(decode(&be).unwrap(), marked.as_bytes());
+        // Not a code point: not text.
+        assert!(decode(&[0xFF, 0xFE, 0, 0, 0xFF, 0xFF, 0xFF, 0x7F]).is_none());
     }
 
     #[test]
