@@ -40,8 +40,10 @@ pub fn decode(data: &[u8]) -> Option<Vec<u8>> {
     }
     // UTF-32 is made of whole code units of four bytes.
     match data {
-        [0xFF, 0xFE, 0, 0, ..] if data.len() % 4 == 0 => return utf32(data, Order::Little),
-        [0, 0, 0xFE, 0xFF, ..] if data.len() % 4 == 0 => return utf32(data, Order::Big),
+        [0xFF, 0xFE, 0, 0, ..] if data.len().is_multiple_of(4) => {
+            return utf32(data, Order::Little);
+        }
+        [0, 0, 0xFE, 0xFF, ..] if data.len().is_multiple_of(4) => return utf32(data, Order::Big),
         _ => {}
     }
     let order = match data {
