@@ -488,7 +488,7 @@ fn issue10_f1_utf16_in_any_script_and_utf32_are_scanned_as_text() {
         assert_eq!(at, [(2, 17), (3, 20)], "{path}: {doc:#}");
     }
     // What the next commit would hold, too.
-    let mut repo = common::git::Repo::new();
+    let repo = common::git::Repo::new();
     repo.write("zh.env", &files[1].1);
     repo.stage("zh.env");
     let (status, doc) = scan_json(repo.path(), &["--staged"]);
