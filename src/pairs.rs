@@ -153,9 +153,10 @@ fn fits(a: &Finding, b: &Finding) -> bool {
 /// position (`Client(k1, s1)` … `Client(k2, s2)`, or keys listed before
 /// their secrets); otherwise the closest pairs by line distance are taken
 /// first, one to one, so that the halves of one object, call, section or
-/// adjacent lines go together, and a half left over takes the nearest
-/// other half. Lines apart ties go to the partner after the key (a secret
-/// usually follows its key).
+/// adjacent lines go together. A half left over has no partner: the other
+/// halves belong to other keys (`--verify` calls it unverifiable rather
+/// than sign with another key's secret). Lines apart ties go to the
+/// partner after the key (a secret usually follows its key).
 pub fn partners(findings: &[Finding]) -> Vec<Option<usize>> {
     let mut out = vec![None; findings.len()];
     let is_key = |f: &Finding| half(&f.tags).is_some_and(|h| h.0 == Role::Key);
@@ -204,14 +205,6 @@ pub fn partners(findings: &[Finding]) -> Vec<Option<usize>> {
             out[j] = Some(i);
         }
     }
-    for &(i, j) in &candidates {
-        if out[i].is_none() {
-            out[i] = Some(j);
-        }
-        if out[j].is_none() {
-            out[j] = Some(i);
-        }
-    }
     out
 }
 
@@ -252,31 +245,93 @@ fn mark_paired(findings: &mut [Finding]) {
 }
 
 /// Removes the passphrase findings (tag `passphrase`: OKX's) of one file's
-/// `findings`, which are never reported, and gives each API key and secret
-/// key of the same service the passphrase nearest to the key (the key's
-/// own line for a key, its partner's for a secret; ties to the one after
-/// it) as [`Finding::passphrase`]. Runs after [`mark_pairs`].
+/// `findings`, which are never reported, and gives each API key of the
+/// same service a passphrase ([`Finding::passphrase`]), and each secret
+/// key its partner key's. As keys and secrets are paired
+/// ([`partners`]): as many passphrases as keys go in order of position;
+/// otherwise the closest to the key and its partner (the lines they span)
+/// first, one to one, ties to the one after them (OKX lists key, secret,
+/// passphrase), and a key left over takes the nearest. Runs after
+/// [`mark_pairs`].
 pub fn take_passphrases(findings: &mut Vec<Finding>) {
     let is_phrase = |f: &Finding| half(&f.tags).is_some_and(|h| h.0 == Role::Passphrase);
     if !findings.iter().any(is_phrase) {
         return;
     }
-    let (phrases, rest): (Vec<Finding>, Vec<Finding>) =
+    let (mut phrases, rest): (Vec<Finding>, Vec<Finding>) =
         std::mem::take(findings).into_iter().partition(is_phrase);
     *findings = rest;
-    for f in findings.iter_mut() {
-        let Some((role, venue, _)) = half(&f.tags) else {
+    phrases.sort_by_key(|p| (p.line, p.column));
+    let venue = |f: &Finding| half(&f.tags).and_then(|h| h.1.map(str::to_string));
+    let mut keys: Vec<usize> = (0..findings.len())
+        .filter(|&i| half(&findings[i].tags).is_some_and(|h| h.0 == Role::Key))
+        .collect();
+    keys.sort_by_key(|&i| (findings[i].line, findings[i].column));
+    // The lines a key and its partner span.
+    let span = |f: &Finding| {
+        let other = f.pair.as_ref().map_or(f.line, |p| p.line);
+        (f.line.min(other), f.end_line.max(other))
+    };
+    let fit = |i: usize, j: usize| venue(&findings[i]) == venue(&phrases[j]);
+    let mut given: Vec<Option<usize>> = vec![None; findings.len()];
+    if keys.len() == phrases.len() && keys.iter().enumerate().all(|(n, &i)| fit(i, n)) {
+        for (n, &i) in keys.iter().enumerate() {
+            given[i] = Some(n);
+        }
+    } else {
+        let distance = |i: usize, j: usize| {
+            let ((from, to), line) = (span(&findings[i]), phrases[j].line);
+            if line > to {
+                (line - to, false)
+            } else if line < from {
+                (from - line, true)
+            } else {
+                (0, false)
+            }
+        };
+        let mut candidates: Vec<(usize, usize)> = keys
+            .iter()
+            .flat_map(|&i| (0..phrases.len()).map(move |j| (i, j)))
+            .filter(|&(i, j)| fit(i, j))
+            .collect();
+        candidates.sort_by_key(|&(i, j)| (distance(i, j), findings[i].line, j));
+        let mut taken = vec![false; phrases.len()];
+        for &(i, j) in &candidates {
+            if given[i].is_none() && !taken[j] {
+                given[i] = Some(j);
+                taken[j] = true;
+            }
+        }
+        for &(i, j) in &candidates {
+            if given[i].is_none() {
+                given[i] = Some(j);
+            }
+        }
+    }
+    for i in 0..findings.len() {
+        let f = &findings[i];
+        let Some((role, ..)) = half(&f.tags) else {
             continue;
         };
-        let line = match role {
-            Role::Key => f.line,
-            Role::Secret => f.pair.as_ref().map_or(f.line, |p| p.line),
-            Role::PrivateKey | Role::Passphrase => continue,
+        let phrase = match role {
+            Role::Key => given[i],
+            // A secret takes its key's passphrase, or the nearest.
+            Role::Secret => {
+                let key = keys.iter().copied().find(|&k| {
+                    f.pair.as_ref().is_some_and(|p| {
+                        p.line == findings[k].line && p.kind == findings[k].rule_id
+                    })
+                });
+                key.and_then(|k| given[k]).or_else(|| {
+                    (0..phrases.len())
+                        .filter(|&j| venue(&phrases[j]) == venue(f))
+                        .min_by_key(|&j| {
+                            (phrases[j].line.abs_diff(f.line), phrases[j].line < f.line)
+                        })
+                })
+            }
+            Role::PrivateKey | Role::Passphrase => None,
         };
-        let nearest = phrases
-            .iter()
-            .filter(|p| half(&p.tags).is_some_and(|h| h.1 == venue))
-            .min_by_key(|p| (p.line.abs_diff(line), p.line < line));
-        f.passphrase = nearest.map(Pair::of);
+        findings[i].passphrase = phrase.map(|j| Pair::of(&phrases[j]));
     }
 }

@@ -586,11 +586,22 @@ fn issue9_pair_names_the_partner_in_the_same_section() {
     assert_eq!(pair_of("sections.yml", 3), (Some(4), secret.clone()));
     assert_eq!(pair_of("sections.yml", 6), (Some(7), secret.clone()));
     assert_eq!(pair_of("sections.yml", 7), (Some(6), key.clone()));
-    // One secret, two keys: the secret goes with the adjacent key, the
-    // other key still names its nearest secret.
+    // One secret, two keys: the secret goes with the adjacent key; the
+    // other key has none of its own (trial defect: it was checked with the
+    // first key's secret) and is unverifiable, saying why.
     assert_eq!(pair_of("extra.yml", 3), (Some(2), key));
-    assert_eq!(pair_of("extra.yml", 2), (Some(3), secret.clone()));
-    assert_eq!(pair_of("extra.yml", 7), (Some(3), secret));
+    assert_eq!(pair_of("extra.yml", 2), (Some(3), secret));
+    assert_eq!(pair_of("extra.yml", 7), (None, None));
+    let server = Server::start();
+    let (_, doc, _) = verify_json(dir.path(), &server, &[]);
+    let lone = findings(&doc)
+        .iter()
+        .find(|f| f["path"] == "extra.yml" && f["line"] == 7)
+        .unwrap();
+    assert_eq!(lone["paired"], true);
+    assert_eq!(lone["verification"]["status"], "unverifiable");
+    let reason = lone["verification"]["reason"].as_str().unwrap();
+    assert!(reason.contains("paired with another half"), "{reason}");
 }
 
 /// Helper review: an answer that echoes the API key (in an unknown field)
@@ -607,6 +618,7 @@ fn issue9_verify_answers_are_masked_odd_answers_are_errors_and_the_url_is_a_base
         Answer::Permissions(serde_json::json!({
             "ipRestrict": false,
             "enableReading": true,
+            "enableWithdrawals": false,
             "echo": format!("apiKey={k1}"),
         })),
     );
@@ -802,4 +814,117 @@ fn issue9_a_proxy_from_the_environment_is_named() {
     assert!(!err.contains("proxy"), "{err}");
     assert!(stdout(&o).contains("VALID"), "{}", stdout(&o));
     assert_eq!(server.seen().len(), 1);
+}
+
+/// New-user trial: a bad base URL was found only after the whole scan
+/// (and never without --verify); `HTTP://` was refused, a port out of
+/// range and a space accepted, `[::1]` called a remote host.
+#[test]
+fn issue9_trial_base_urls_are_checked_before_the_scan() {
+    let (key, secret) = (binance_key("trial-url-k"), binance_key("trial-url-s"));
+    let dir = tree(&[("bot.py", &hmac_file(&key, &secret))]);
+    for (bad, words) in [
+        ("ftp://x", "give an http:// or https:// URL"),
+        ("http://127.0.0.1:99999", "port must be a number"),
+        ("http://exa mple.com", "no spaces"),
+        ("http://user:pw@127.0.0.1:9", "no user name, password"),
+    ] {
+        for verify in [true, false] {
+            let mut args = vec!["scan", ".", "--binance-api-url", bad];
+            if verify {
+                args.push("--verify");
+            }
+            let o = run(dir.path(), &args);
+            assert_eq!(code(&o), 2, "{bad}: {}", stderr(&o));
+            let err = stderr(&o);
+            assert!(
+                err.contains("--binance-api-url") && err.contains(words),
+                "{bad}: {err}"
+            );
+            assert!(!err.contains("pw@"), "{err}");
+            assert!(stdout(&o).is_empty(), "no scan ran: {}", stdout(&o));
+        }
+    }
+    // Upper-case scheme and IPv6 loopback are fine (and not "plain http
+    // across the network").
+    let server = Server::start();
+    server.key(
+        &key,
+        Verify::Hmac(secret.clone()),
+        Answer::Permissions(permissions(&[], 1)),
+    );
+    let url = server.url.replace("http://", "HTTP://");
+    let o = scan_verify(dir.path(), &url, &[]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stdout(&o).contains("VALID"), "{}", stdout(&o));
+    let o = run(
+        dir.path(),
+        &[
+            "scan",
+            ".",
+            "--verify",
+            "--binance-api-url",
+            "http://[::1]:9",
+        ],
+    );
+    assert!(!stderr(&o).contains("unencrypted"), "{}", stderr(&o));
+}
+
+/// New-user trial: a key whose secret carries `keyhound:allow` read
+/// "lone API key: no secret key found in the same file"; the same key in
+/// two files was two keys to delete, with two rotation reminders; an
+/// error said "not checked" twice.
+#[test]
+fn issue9_trial_reasons_and_steps_say_what_happened_once() {
+    let server = Server::start();
+    let (key, secret) = (binance_key("trial-allow-k"), binance_key("trial-allow-s"));
+    let (k2, s2) = (binance_key("trial-copy-k"), binance_key("trial-copy-s"));
+    server.key(
+        &k2,
+        Verify::Hmac(s2.clone()),
+        Answer::Permissions(permissions(&[], 400)),
+    );
+    let allowed = format!(
+        "from binance.client import Client\napi_key = \"{key}\"\napi_secret = \"{secret}\"  # keyhound:allow\n"
+    );
+    let copy = hmac_file(&k2, &s2);
+    let dir = tree(&[
+        ("allowed.py", &allowed),
+        ("bot.py", &copy),
+        ("bot_copy.py", &copy),
+    ]);
+    let (_, doc, _) = verify_json(dir.path(), &server, &[]);
+    let k = findings(&doc)
+        .iter()
+        .find(|f| f["path"] == "allowed.py")
+        .unwrap();
+    let reason = k["verification"]["reason"].as_str().unwrap();
+    assert!(reason.contains("keyhound:allow"), "{reason}");
+    let text = stdout(&scan_verify(dir.path(), &server.url, &[]));
+    assert_eq!(
+        text.matches("days old: rotate API keys").count(),
+        1,
+        "{text}"
+    );
+    assert!(
+        text.contains("the VALID key(s) at bot.py:2 (medium) in"),
+        "{text}"
+    );
+    assert!(!text.contains("bot_copy.py:2 (medium)"), "{text}");
+    // After a 429 the next pair is "not checked", said once.
+    let busy = Server::start();
+    let (k3, s3) = (binance_key("trial-busy-k"), binance_key("trial-busy-s"));
+    busy.key(&k3, Verify::Hmac(s3.clone()), Answer::Status(429));
+    busy.key(
+        &k2,
+        Verify::Hmac(s2.clone()),
+        Answer::Permissions(permissions(&[], 1)),
+    );
+    let dir = tree(&[("a.py", &hmac_file(&k3, &s3)), ("b.py", &copy)]);
+    let text = stdout(&scan_verify(dir.path(), &busy.url, &[]));
+    assert!(
+        text.contains("ERROR — not checked: the exchange asked keyhound to back off"),
+        "{text}"
+    );
+    assert!(!text.contains("not checked — not checked"), "{text}");
 }

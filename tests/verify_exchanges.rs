@@ -488,3 +488,188 @@ fn issue9_an_oversized_answer_is_an_unreadable_answer_not_a_network_error() {
     assert!(reason.starts_with("unreadable answer"), "{reason}");
     assert!(reason.contains("may still be live"), "{reason}");
 }
+
+/// New-user trial: two OKX sets written one after the other (key, secret,
+/// passphrase; no blank line): the second key took the first set's
+/// passphrase (one line nearer than its own) and read INVALID (50105).
+#[test]
+fn issue9_trial_adjacent_okx_sets_each_get_their_own_passphrase() {
+    let server = Server::start();
+    let live = okx_credential("trial-live");
+    let demo = okx_credential("trial-demo");
+    for c in [&live, &demo] {
+        server.okx(&c.0, &c.1, &c.2, Answer::Ok(okx_config("read_only", "")));
+    }
+    let env = format!(
+        "OKX_LIVE_API_KEY={}\nOKX_LIVE_SECRET_KEY={}\nOKX_LIVE_PASSPHRASE={}\nOKX_DEMO_API_KEY={}\nOKX_DEMO_SECRET_KEY={}\nOKX_DEMO_PASSPHRASE={}\n",
+        live.0, live.1, live.2, demo.0, demo.1, demo.2
+    );
+    let dir = tree(&[(".env", env.as_str())]);
+    let (_, doc, _, err) = verify(dir.path(), &server, true);
+    for f in findings(&doc) {
+        assert_eq!(f["verification"]["status"], "valid", "{f:#}\n{err}");
+    }
+    let phrase_line = |line: u64| {
+        findings(&doc).iter().find(|f| f["line"] == line).unwrap()["passphrase"]["line"].clone()
+    };
+    assert_eq!((phrase_line(1), phrase_line(4)), (json!(3), json!(6)));
+    assert_eq!(server.seen().len(), 2, "one request per set");
+}
+
+/// New-user trial: an answer that echoes the secret (a 32-hex OKX secret
+/// is no "secret shape" of its own) printed it whole.
+#[test]
+fn issue9_trial_an_answer_echoing_the_secret_or_passphrase_is_masked() {
+    let server = Server::start();
+    let c = okx_credential("trial-echo");
+    let msg: &'static str = Box::leak(format!("bad secret {} for {}", c.1, c.2).into_boxed_str());
+    server.okx(&c.0, &c.1, &c.2, Answer::Code(401, 50199, msg));
+    let text = okx_file(&c.0, &c.1, Some(&c.2));
+    let dir = tree(&[("okx.py", text.as_str())]);
+    for format in ["json", "text", "sarif", "github"] {
+        let url = server.url.as_str();
+        let o = run(
+            dir.path(),
+            &[
+                "scan",
+                ".",
+                "--verify",
+                "--okx-api-url",
+                url,
+                "--format",
+                format,
+            ],
+        );
+        let all = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(all.contains("bad secret"), "{format}: {all}");
+        assert!(
+            !all.contains(&c.1) && !all.contains(&c.2),
+            "{format}: {all}"
+        );
+    }
+}
+
+/// New-user trial: a 429 from one exchange stopped the checks of the
+/// others; Bybit's own rate-limit answers (10006, HTTP 403) did not stop
+/// the requests to Bybit.
+#[test]
+fn issue9_trial_back_off_is_per_host_and_reads_each_exchanges_rate_limit() {
+    let (okx_server, bybit_server) = (Server::start(), Server::start());
+    let binance = common::binance::Server::start();
+    let (bk, bs) = (
+        common::binance_key("trial-429-k"),
+        common::binance_key("trial-429-s"),
+    );
+    binance.key(
+        &bk,
+        common::binance::Verify::Hmac(bs.clone()),
+        common::binance::Answer::Status(429),
+    );
+    let okx = okx_credential("trial-after-429");
+    okx_server.okx(
+        &okx.0,
+        &okx.1,
+        &okx.2,
+        Answer::Ok(okx_config("read_only", "")),
+    );
+    let by: Vec<_> = (0..3)
+        .map(|i| bybit_credential(&format!("trial-10006-{i}")))
+        .collect();
+    for b in &by {
+        bybit_server.bybit(&b.0, &b.1, Answer::Code(200, 10006, "Too many visits!"));
+    }
+    let mut files = vec![
+        (
+            "a-binance.py".to_string(),
+            format!(
+                "from binance.client import Client\napi_key = \"{bk}\"\napi_secret = \"{bs}\"\n"
+            ),
+        ),
+        (
+            "b-okx.py".to_string(),
+            okx_file(&okx.0, &okx.1, Some(&okx.2)),
+        ),
+    ];
+    for (i, b) in by.iter().enumerate() {
+        files.push((format!("c-bybit-{i}.env"), bybit_file(&b.0, &b.1)));
+    }
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .collect();
+    let dir = tree(&files);
+    let o = run(
+        dir.path(),
+        &[
+            "scan",
+            ".",
+            "--verify",
+            "--format",
+            "json",
+            "--binance-api-url",
+            &binance.url,
+            "--okx-api-url",
+            &okx_server.url,
+            "--bybit-api-url",
+            &bybit_server.url,
+        ],
+    );
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        verdict(&doc, "b-okx.py", "okx-api-key")["status"],
+        "valid",
+        "{doc:#}"
+    );
+    assert_eq!(binance.seen().len(), 1);
+    assert_eq!(
+        bybit_server.seen().len(),
+        1,
+        "nothing more to Bybit after its 10006"
+    );
+    let later = verdict(&doc, "c-bybit-2.env", "bybit-api-key");
+    assert!(
+        later["reason"].as_str().unwrap().starts_with("not checked"),
+        "{later:#}"
+    );
+    // The note counts what was sent: 3 requests, to 3 hosts.
+    assert!(
+        stderr(&o).contains("--verify: 3 signed requests"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// OKX's 50105 (the passphrase is not the key's own) sends the key's
+/// other candidates: passphrases listed in the other order than their
+/// keys end up with their own keys.
+#[test]
+fn issue9_okx_passphrases_listed_crosswise_are_re_paired_by_50105() {
+    let server = Server::start();
+    let a = okx_credential("cross-a");
+    let b = okx_credential("cross-b");
+    for c in [&a, &b] {
+        server.okx(
+            &c.0,
+            &c.1,
+            &c.2,
+            Answer::Ok(okx_config("read_only,trade", "")),
+        );
+    }
+    let env = format!(
+        "OKX_A_API_KEY={}\nOKX_A_SECRET_KEY={}\nOKX_B_API_KEY={}\nOKX_B_SECRET_KEY={}\nOKX_B_PASSPHRASE={}\nOKX_A_PASSPHRASE={}\n",
+        a.0, a.1, b.0, b.1, b.2, a.2
+    );
+    let dir = tree(&[(".env", env.as_str())]);
+    let (_, doc, _, err) = verify(dir.path(), &server, true);
+    for f in findings(&doc) {
+        assert_eq!(f["verification"]["status"], "valid", "{f:#}\n{err}");
+        assert_eq!(f["verification"]["risk"], "high");
+    }
+    let phrase = |line: u64| {
+        findings(&doc).iter().find(|f| f["line"] == line).unwrap()["passphrase"]["line"].clone()
+    };
+    assert_eq!(
+        (phrase(1), phrase(2), phrase(3), phrase(4)),
+        (json!(6), json!(6), json!(5), json!(5))
+    );
+}

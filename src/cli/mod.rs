@@ -283,6 +283,12 @@ pub fn run() -> Result<u8> {
             return Ok(code);
         }
     };
+    // Settings that would fail after a long scan are checked first.
+    match &cli.command {
+        Command::Scan(args) => output::check_verify_args(&args.report.verify)?,
+        Command::Git(args) => output::check_verify_args(&args.report.verify)?,
+        _ => {}
+    }
     match cli.command {
         Command::Scan(args) if args.staged => git_cmd::staged(args),
         Command::Scan(args) => scan_cmd::run(args),

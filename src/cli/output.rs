@@ -6,7 +6,7 @@ use std::path::Path;
 
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
 use super::{ColorArg, EXIT_CLEAN, EXIT_ERROR, FormatArg, ReportArgs, VerifyArgs};
 use keyhound::config::{self, Loaded};
@@ -55,17 +55,14 @@ fn verify(args: &VerifyArgs, outcome: &mut Outcome) -> Result<()> {
         return Ok(());
     }
     let mut notes = Vec::new();
-    let mut url =
-        |flag: &str, value: &str, example: &str| base_url(flag, value, example, &mut notes);
-    use keyhound::verify::{binance, bybit, okx};
+    let mut url = |value: &str| -> Result<String> {
+        let url = parse_base_url(value).map_err(|e| anyhow::anyhow!(e))?;
+        Ok(base_url(&url, &mut notes))
+    };
     let settings = Settings {
-        binance_url: url(
-            "binance-api-url",
-            &args.binance_api_url,
-            binance::DEFAULT_URL,
-        )?,
-        okx_url: url("okx-api-url", &args.okx_api_url, okx::DEFAULT_URL)?,
-        bybit_url: url("bybit-api-url", &args.bybit_api_url, bybit::DEFAULT_URL)?,
+        binance_url: url(&args.binance_api_url)?,
+        okx_url: url(&args.okx_api_url)?,
+        bybit_url: url(&args.bybit_api_url)?,
         connect_timeout: Duration::from_secs(args.verify_connect_timeout),
         timeout: Duration::from_secs(args.verify_timeout),
         ..Settings::default()
@@ -95,31 +92,90 @@ fn verify(args: &VerifyArgs, outcome: &mut Outcome) -> Result<()> {
     Ok(())
 }
 
-/// An exchange's base URL from `--FLAG value`: http(s), a host, and no
-/// user name, password, query or fragment (nothing but the signed check
-/// request is sent); plain http to a host other than this machine is
-/// noted in `notes`.
-fn base_url(flag: &str, value: &str, example: &str, notes: &mut Vec<String>) -> Result<String> {
+/// Checks an exchange's base URL given to `--binance-api-url` and
+/// friends (before any scan, with or without `--verify`, see
+/// [`check_verify_args`]): `http://` or `https://` (any case), a host without spaces,
+/// a port up to 65535, and no user name, password, query or fragment
+/// (nothing but the signed check request is sent). Returns it with the
+/// scheme in lower case and no trailing slash.
+pub fn parse_base_url(value: &str) -> std::result::Result<String, String> {
     let url = value.trim_end_matches('/');
-    let Some(rest) = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-    else {
-        bail!("--{flag} `{url}`: give an http:// or https:// URL, like {example}");
+    // Never repeat a password given in the URL.
+    let shown = match value.split_once("://") {
+        Some((scheme, rest)) if rest.split('/').next().unwrap_or("").contains('@') => {
+            let host = rest.split_once('@').map_or(rest, |(_, h)| h);
+            format!("{scheme}://…@{host}")
+        }
+        _ => value.to_string(),
     };
+    let value = shown.as_str();
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return Err(format!(
+            "`{value}`: give an http:// or https:// URL, like https://api.binance.com"
+        ));
+    }
     let authority = rest.split('/').next().unwrap_or_default();
     if authority.is_empty() || authority.contains('@') || url.contains(['?', '#']) {
-        bail!(
-            "--{flag}: give a base URL with a host and no user name, password, query or fragment, like {example}"
-        );
+        return Err(format!(
+            "`{value}`: give a base URL with a host and no user name, password, query or fragment, like https://api.binance.com"
+        ));
     }
-    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
-    if url.starts_with("http://") && !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("`{value}`: a URL holds no spaces"));
+    }
+    // `host:port`, `[v6]:port`; the port, when given, a number up to 65535.
+    let port = match authority.rsplit_once(':') {
+        Some((host, port)) if !host.starts_with('[') || host.ends_with(']') => Some(port),
+        _ => None,
+    };
+    if port.is_some_and(|p| p.parse::<u16>().is_err()) {
+        return Err(format!(
+            "`{value}`: the port must be a number from 0 to 65535"
+        ));
+    }
+    Ok(format!("{scheme}://{rest}"))
+}
+
+/// Checks `--binance-api-url`, `--okx-api-url` and `--bybit-api-url`
+/// before the scan starts: a mistake costs no scan. The error names the
+/// flag and what to give; a password in the URL is never repeated.
+pub fn check_verify_args(args: &VerifyArgs) -> Result<()> {
+    for (flag, value) in [
+        ("binance-api-url", &args.binance_api_url),
+        ("okx-api-url", &args.okx_api_url),
+        ("bybit-api-url", &args.bybit_api_url),
+    ] {
+        parse_base_url(value).map_err(|e| anyhow::anyhow!("--{flag} {e}"))?;
+    }
+    Ok(())
+}
+
+/// `url` (already checked by [`parse_base_url`]), noting in `notes` when
+/// it is plain http to a host other than this machine.
+fn base_url(url: &str, notes: &mut Vec<String>) -> String {
+    let authority = url
+        .split("://")
+        .nth(1)
+        .unwrap_or("")
+        .split('/')
+        .next()
+        .unwrap_or("");
+    let host = match authority.rsplit_once(':') {
+        Some((host, _)) if !host.starts_with('[') || host.ends_with(']') => host,
+        _ => authority,
+    };
+    let loopback = matches!(host, "127.0.0.1" | "localhost" | "[::1]")
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if url.starts_with("http://") && !loopback {
         notes.push(format!(
             "--verify: {url} is plain http: the API key and the signature cross the network unencrypted"
         ));
     }
-    Ok(url.to_string())
+    url.to_string()
 }
 
 /// Verifies when asked (`--verify`), writes the report where asked and

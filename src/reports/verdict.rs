@@ -59,7 +59,10 @@ pub fn headline(v: &Verification) -> String {
             None => format!("INVALID — {}", reason()),
         },
         Status::Unverifiable => format!("UNVERIFIABLE — {}", reason()),
-        Status::Error => format!("ERROR, not checked — {}", reason()),
+        Status::Error => match reason() {
+            r if r.starts_with("not checked") => format!("ERROR — {r}"),
+            r => format!("ERROR, not checked — {r}"),
+        },
     }
 }
 
@@ -126,6 +129,23 @@ fn exchange_ui(exchange: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// What tells one API key from another: its bytes (the finding's own, or
+/// its partner's when `f` is the secret half), else where it is.
+fn key_identity(f: &Finding) -> Vec<u8> {
+    let raw = if is_key(f) {
+        f.raw.as_ref()
+    } else {
+        f.pair
+            .as_ref()
+            .filter(|p| p.tags.iter().any(|t| t == "api-key"))
+            .and_then(|p| p.raw.as_ref())
+    };
+    match raw {
+        Some(r) => r.bytes().to_vec(),
+        None => key_place(f).into_bytes(),
+    }
+}
+
 /// The response steps that fit the verdicts of `findings` (in report
 /// order), or `None` when no credential was checked (the general
 /// playbook applies). Steps name each exchange's own API key page.
@@ -137,11 +157,12 @@ pub fn steps(findings: &[&Finding]) -> Option<Vec<String>> {
     if checked.is_empty() {
         return None;
     }
-    // One entry per key: a pair's halves carry the same verdict.
+    // One entry per key: a pair's halves carry the same verdict, and one
+    // key copied to several files (or commits) is one key to delete.
     let mut seen_keys = std::collections::HashSet::new();
     let checked: Vec<(&Finding, &Verification)> = checked
         .into_iter()
-        .filter(|(f, _)| seen_keys.insert(key_place(f)))
+        .filter(|(f, _)| seen_keys.insert(key_identity(f)))
         .collect();
     let valid: Vec<&(&Finding, &Verification)> = checked
         .iter()

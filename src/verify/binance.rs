@@ -175,17 +175,20 @@ pub fn interpret(status: u16, body: &str, now_ms: u64) -> Verification {
     let error = |reason: String| Verification::because(EXCHANGE, Status::Error, reason);
     match status {
         200 => match json {
+            // Fail safe: without the fields that decide the risk, no
+            // verdict (a missing `enableWithdrawals` must not read "off").
             Some(Value::Object(permissions))
                 if ["ipRestrict", "enableReading", "enableWithdrawals"]
                     .iter()
-                    .any(|f| permissions.contains_key(*f)) =>
+                    .all(|f| permissions.contains_key(*f)) =>
             {
                 valid(permissions, now_ms)
             }
-            _ => error("unexpected answer: HTTP 200 without Binance's permission fields (ipRestrict, enableReading, enableWithdrawals)".into()),
+            _ => error("unexpected answer: HTTP 200 without all of Binance's deciding permission fields (ipRestrict, enableReading, enableWithdrawals)".into()),
         },
-        429 => error("rate limited by Binance (HTTP 429): run again later".into()),
-        418 => error("this IP is banned by Binance for a while after too many requests (HTTP 418): run again later".into()),
+        429 => error("rate limited by Binance (HTTP 429): run again later".into()).backing_off(),
+        403 => error("Binance's web application firewall refused the request (HTTP 403): the key could not be checked, and may still be live".into()).backing_off(),
+        418 => error("this IP is banned by Binance for a while after too many requests (HTTP 418): run again later".into()).backing_off(),
         451 => error("Binance refuses service from this location (HTTP 451, geo-block): the key could not be checked from here, and may still be live".into()),
         _ => {
             let code = json.as_ref().and_then(|j| j.get("code")).and_then(Value::as_i64);
@@ -199,6 +202,8 @@ pub fn interpret(status: u16, body: &str, now_ms: u64) -> Verification {
                 Some(-2014) => invalid("Binance says the API key's format is invalid (-2014): not a Binance API key, or a mangled one"),
                 Some(-2015) => invalid("Binance rejected the API key (-2015): it is unknown or deleted, OR it is restricted to other IPs and works from them; this is not proof that it is safe"),
                 Some(-1022) => invalid("Binance rejected the signature (-1022): the API key exists, but this secret does not belong to it (the matching secret may be elsewhere)"),
+                Some(-1021) => error("Binance says this machine's clock is outside the request's receive window (-1021): set the clock right (NTP) and run again".into()),
+                Some(-1003) => error("rate limited by Binance (-1003, too many requests): run again later".into()).backing_off(),
                 _ => super::unexpected(EXCHANGE, status, code, "code", msg),
             }
         }
@@ -385,7 +390,7 @@ mod tests {
         assert_eq!(interpret(451, "", 0).status, Status::Error);
         let v = interpret(
             200,
-            r#"{"ipRestrict":false,"createTime":0,"enableReading":true,"newField":1}"#,
+            r#"{"ipRestrict":false,"createTime":0,"enableReading":true,"enableWithdrawals":false,"newField":1}"#,
             100 * 86_400_000,
         );
         assert_eq!(
@@ -397,5 +402,14 @@ mod tests {
             1,
             "unknown fields are kept"
         );
+        // Fail safe: without the deciding fields, no verdict.
+        let v = interpret(200, r#"{"ipRestrict":true}"#, 0);
+        assert_eq!(v.status, Status::Error);
+        assert_eq!(
+            interpret(400, r#"{"code":-1021,"msg":"x"}"#, 0).status,
+            Status::Error
+        );
+        assert!(interpret(400, r#"{"code":-1003,"msg":"x"}"#, 0).back_off);
+        assert!(interpret(403, "", 0).back_off);
     }
 }

@@ -96,8 +96,8 @@ pub fn interpret(status: u16, body: &str, now_ms: u64) -> Verification {
         (_, Some(10004)) => invalid("Bybit rejected the signature (10004): the API key exists, but this secret does not belong to it (the matching secret may be elsewhere)"),
         (_, Some(10010)) => invalid("Bybit refused the request IP (10010): the key exists and is bound to an IP whitelist that does not hold this machine; it works from those IPs, so it is not safe"),
         (_, Some(33004)) => invalid("Bybit says the API key has expired (33004): it no longer works, but delete it all the same"),
-        (429, _) | (_, Some(10006 | 10018)) => error("rate limited by Bybit (10006/10018, HTTP 429): run again later".into()),
-        (403, _) => error("Bybit refused the request (HTTP 403): a refused location (Bybit blocks the US and Mainland China) or an IP rate limit; the key could not be checked from here, and may still be live".into()),
+        (429, _) | (_, Some(10006 | 10018)) => error("rate limited by Bybit (10006/10018, HTTP 429): run again later".into()).backing_off(),
+        (403, _) => error("Bybit refused the request (HTTP 403): a refused location (Bybit blocks the US and Mainland China) or an IP rate limit; the key could not be checked from here, and may still be live".into()).backing_off(),
         _ => {
             let msg = json
                 .as_ref()
@@ -148,8 +148,9 @@ pub fn risk(info: &Map<String, Value>) -> Risk {
 }
 
 /// What a key with this information may do: `Withdraw` in `Wallet`; a
-/// transfer ([`TRANSFERS`]); trading (a permission outside `Wallet`);
-/// nothing of these when `readOnly` is 1.
+/// transfer ([`TRANSFERS`]); trading (a permission outside `Wallet`), not
+/// when `readOnly` is 1. Withdrawals and transfers listed are believed
+/// whatever `readOnly` says (fail safe).
 pub fn can(info: &Map<String, Value>) -> Can {
     let groups = info.get("permissions").and_then(Value::as_object);
     let wallet: Vec<&str> = groups
@@ -157,16 +158,15 @@ pub fn can(info: &Map<String, Value>) -> Can {
         .and_then(Value::as_array)
         .map(|v| v.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    if info.get("readOnly").and_then(Value::as_i64) == Some(1) {
-        return Can::default();
-    }
+    let read_only = info.get("readOnly").and_then(Value::as_i64) == Some(1);
     Can {
         withdraw: wallet.contains(&"Withdraw"),
         transfer: wallet.iter().any(|p| TRANSFERS.contains(p)),
-        trade: groups.is_some_and(|p| {
-            p.iter()
-                .any(|(g, v)| g != "Wallet" && v.as_array().is_some_and(|a| !a.is_empty()))
-        }),
+        trade: !read_only
+            && groups.is_some_and(|p| {
+                p.iter()
+                    .any(|(g, v)| g != "Wallet" && v.as_array().is_some_and(|a| !a.is_empty()))
+            }),
     }
 }
 
@@ -219,6 +219,11 @@ mod tests {
         assert_eq!(
             r(r#"{"readOnly":1,"permissions":{},"ips":["1.2.3.4"]}"#),
             Risk::Low
+        );
+        // A withdrawal listed is believed whatever readOnly says.
+        assert_eq!(
+            r(r#"{"readOnly":1,"permissions":{"Wallet":["Withdraw"]},"ips":["1.2.3.4"]}"#),
+            Risk::Critical
         );
     }
 

@@ -39,6 +39,8 @@ pub struct Client {
     last: HashMap<String, Instant>,
     /// How the last request ended.
     outcome: Outcome,
+    /// Requests sent so far.
+    sent: usize,
 }
 
 /// How a request ended, as far as the next requests go.
@@ -68,6 +70,7 @@ impl Client {
             min_interval: settings.min_interval,
             last: HashMap::new(),
             outcome: Outcome::Answered,
+            sent: 0,
         }
     }
 
@@ -76,9 +79,16 @@ impl Client {
         self.outcome
     }
 
+    /// How many requests were sent (a request counts once it is started,
+    /// answered or not).
+    pub fn sent(&self) -> usize {
+        self.sent
+    }
+
     /// `GET url` with `headers`, after waiting out the host's interval.
     pub fn get(&mut self, url: &str, headers: &[(&str, &str)]) -> Result<Reply, HttpError> {
         self.wait(host(url));
+        self.sent += 1;
         let mut request = self.agent.get(url);
         for (name, value) in headers {
             request = request.header(*name, *value);
@@ -140,7 +150,11 @@ fn host(url: &str) -> &str {
 
 fn classify(e: ureq::Error) -> HttpError {
     match e {
-        ureq::Error::Timeout(t) => HttpError::Timeout(t.to_string()),
+        // ureq names which of its timeouts ran out (`Global`, `Connect`…).
+        ureq::Error::Timeout(ureq::Timeout::Connect) => {
+            HttpError::Timeout("while connecting".into())
+        }
+        ureq::Error::Timeout(_) => HttpError::Timeout("while waiting for the answer".into()),
         other => HttpError::Network(other.to_string()),
     }
 }

@@ -96,6 +96,10 @@ pub struct Verification {
     /// `valid`: how bad the leak is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub risk: Option<Risk>,
+    /// The answer asked for no more requests for a while (a rate limit, a
+    /// ban, a firewall): nothing more is sent to that host this run.
+    #[serde(skip)]
+    pub back_off: bool,
 }
 
 /// What a valid key may do, read from its exchange's own fields.
@@ -176,7 +180,14 @@ impl Verification {
             ip_restricted: None,
             key_age_days: None,
             risk: None,
+            back_off: false,
         }
+    }
+
+    /// The same verdict, marked as a request to back off ([`Self::back_off`]).
+    pub fn backing_off(mut self) -> Self {
+        self.back_off = true;
+        self
     }
 
     /// A `valid` verdict: the exchange's answer (`permissions`, under its
@@ -198,6 +209,7 @@ impl Verification {
             key_age_days,
             risk: Some(risk),
             permissions: Some(permissions),
+            back_off: false,
         }
     }
 }
@@ -251,10 +263,11 @@ pub struct Verifier {
     /// By SHA-256 of (exchange, key, secret).
     done: HashMap<[u8; 32], Verification>,
     tally: Tally,
-    /// Why no more requests are sent this run (a back-off, timeouts).
-    stopped: Option<&'static str>,
-    /// Timeouts in a row.
-    timeouts: u32,
+    /// Per base URL: why no more requests are sent to it this run (a
+    /// back-off, timeouts).
+    stopped: HashMap<String, &'static str>,
+    /// Per base URL: timeouts in a row.
+    timeouts: HashMap<String, u32>,
 }
 
 /// Timeouts in a row after which no more requests are sent: a host that
@@ -280,8 +293,8 @@ impl Verifier {
             client,
             done: HashMap::new(),
             tally: Tally::default(),
-            stopped: None,
-            timeouts: 0,
+            stopped: HashMap::new(),
+            timeouts: HashMap::new(),
         }
     }
 
@@ -298,6 +311,7 @@ impl Verifier {
             };
         }
         self.rematch(findings);
+        self.rematch_passphrases(findings);
         self.tally.clone()
     }
 
@@ -317,54 +331,44 @@ impl Verifier {
         if let Some(v) = self.done.get(&id) {
             return v.clone();
         }
+        let s = &self.settings;
+        let base = match job.exchange {
+            "okx" => s.okx_url.clone(),
+            "bybit" => s.bybit_url.clone(),
+            _ => s.binance_url.clone(),
+        };
         let v = match binance::signer(job.secret_tags, job.secret.bytes()) {
             Err(reason) => Verification::because(job.exchange, Status::Unverifiable, reason),
-            Ok(_) if self.stopped.is_some() => Verification::because(
+            Ok(_) if self.stopped.contains_key(&base) => Verification::because(
                 job.exchange,
                 Status::Error,
-                format!(
-                    "not checked: {}; the key may still be live",
-                    self.stopped.unwrap_or_default()
-                ),
+                format!("{}; the key may still be live", self.stopped[&base]),
             ),
             Ok(signer) => {
-                let s = &self.settings;
-                let base = match job.exchange {
-                    "okx" => &s.okx_url,
-                    "bybit" => &s.bybit_url,
-                    _ => &s.binance_url,
-                };
-                self.tally.pairs += 1;
-                self.tally.requests += 1;
-                if !self.tally.hosts.contains(base) {
-                    self.tally.hosts.push(base.clone());
-                }
+                let before = self.client.sent();
                 let (client, key, now) = (&mut self.client, job.key.bytes(), now_ms());
                 let mut v = match (job.exchange, job.passphrase) {
                     ("okx", Some(phrase)) => {
-                        okx::check(client, base, key, job.secret.bytes(), phrase.bytes(), now)
+                        okx::check(client, &base, key, job.secret.bytes(), phrase.bytes(), now)
                     }
-                    ("bybit", _) => bybit::check(client, base, key, &signer, now),
-                    _ => binance::check(client, base, key, &signer, now),
+                    ("bybit", _) => bybit::check(client, &base, key, &signer, now),
+                    _ => binance::check(client, &base, key, &signer, now),
                 };
-                if let Ok(key) = std::str::from_utf8(key) {
-                    mask_answer(&mut v, key);
-                }
-                match self.client.last_outcome() {
-                    http::Outcome::BackOff => {
-                        self.stopped = Some(
-                            "the exchange asked keyhound to back off (HTTP 429 or 418), so no more requests were sent this run",
-                        );
+                // The answer may echo any part of the pair.
+                let parts = [Some(job.key), Some(job.secret), job.passphrase];
+                let parts: Vec<&str> = parts
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| std::str::from_utf8(p.bytes()).ok())
+                    .collect();
+                mask_answer(&mut v, &parts);
+                if self.client.sent() > before {
+                    self.tally.pairs += 1;
+                    self.tally.requests += self.client.sent() - before;
+                    if !self.tally.hosts.contains(&base) {
+                        self.tally.hosts.push(base.clone());
                     }
-                    http::Outcome::TimedOut => {
-                        self.timeouts += 1;
-                        if self.timeouts >= MAX_TIMEOUTS {
-                            self.stopped = Some(
-                                "the exchange did not answer in time twice, so no more requests were sent this run",
-                            );
-                        }
-                    }
-                    http::Outcome::Answered => self.timeouts = 0,
+                    self.after_answer(&base, &v);
                 }
                 v
             }
@@ -372,41 +376,64 @@ impl Verifier {
         self.done.insert(id, v.clone());
         v
     }
+
+    /// Stops asking `base` after a request to back off or after
+    /// [`MAX_TIMEOUTS`] timeouts in a row; other hosts are still asked.
+    fn after_answer(&mut self, base: &str, v: &Verification) {
+        let timeouts = self.timeouts.entry(base.to_string()).or_default();
+        match self.client.last_outcome() {
+            http::Outcome::TimedOut => *timeouts += 1,
+            _ => *timeouts = 0,
+        }
+        let stop = if v.back_off || self.client.last_outcome() == http::Outcome::BackOff {
+            Some(
+                "not checked: the exchange asked keyhound to back off (a rate limit or ban), so no more requests were sent to it this run",
+            )
+        } else if *timeouts >= MAX_TIMEOUTS {
+            Some(
+                "not checked: the exchange did not answer in time twice, so no more requests were sent to it this run",
+            )
+        } else {
+            None
+        };
+        if let Some(why) = stop {
+            self.stopped.insert(base.to_string(), why);
+        }
+    }
 }
 
 /// Masks what an exchange's answer echoes of the pair before it reaches a
-/// report: the API key wherever it appears (reason, permission names and
-/// values), and anything secret-shaped
-/// ([`crate::findings::mask_secret_shaped`]).
-pub fn mask_answer(v: &mut Verification, key: &str) {
-    fn mask(s: &str, key: &str) -> String {
-        let s = if key.is_empty() {
-            s.to_string()
-        } else {
-            s.replace(key, &crate::findings::redact(key))
-        };
+/// report: each of `parts` (the API key, the secret, the passphrase)
+/// wherever it appears (reason, permission names and values), and
+/// anything secret-shaped ([`crate::findings::mask_secret_shaped`]).
+pub fn mask_answer(v: &mut Verification, parts: &[&str]) {
+    fn mask(s: &str, parts: &[&str]) -> String {
+        let mut s = s.to_string();
+        for part in parts.iter().filter(|p| !p.is_empty()) {
+            s = s.replace(part, &crate::findings::redact(part));
+        }
         crate::findings::mask_secret_shaped(&s).into_owned()
     }
-    fn walk(value: &mut serde_json::Value, key: &str) {
+    fn walk(value: &mut serde_json::Value, parts: &[&str]) {
         match value {
-            serde_json::Value::String(s) => *s = mask(s, key),
-            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| walk(x, key)),
+            serde_json::Value::String(s) => *s = mask(s, parts),
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| walk(x, parts)),
             serde_json::Value::Object(o) => {
                 let old = std::mem::take(o);
                 for (k, mut x) in old {
-                    walk(&mut x, key);
-                    o.insert(mask(&k, key), x);
+                    walk(&mut x, parts);
+                    o.insert(mask(&k, parts), x);
                 }
             }
             _ => {}
         }
     }
     if let Some(r) = &mut v.reason {
-        *r = mask(r, key);
+        *r = mask(r, parts);
     }
     if let Some(p) = v.permissions.take() {
         let mut value = serde_json::Value::Object(p);
-        walk(&mut value, key);
+        walk(&mut value, parts);
         if let serde_json::Value::Object(p) = value {
             v.permissions = Some(p);
         }
@@ -431,6 +458,21 @@ pub fn now_ms() -> u64 {
 
 fn has(tags: &[String], t: &str) -> bool {
     tags.iter().any(|x| x == t)
+}
+
+/// Why half `f` (a `what`) has no partner to be checked with: none in its
+/// file, its partner silenced by `keyhound:allow`, or every `other` of the
+/// file paired with another half.
+fn lone(f: &Finding, what: &str, other: &str) -> String {
+    if !f.silenced_halves.is_empty() && f.paired == Some(true) {
+        format!("its {other} in this file carries `keyhound:allow`, so the pair was not checked")
+    } else if f.paired == Some(true) {
+        format!(
+            "lone {what}: each {other} in this file is paired with another half (nearer to it), and keyhound does not sign with another key's secret"
+        )
+    } else {
+        format!("lone {what}: no {other} found in the same file, and a signed check needs both")
+    }
 }
 
 /// The exchanges `--verify` asks, by their tag.
@@ -468,16 +510,12 @@ fn job(f: &Finding) -> Option<Result<Job<'_>, Verification>> {
         );
     } else if has(&f.tags, "api-key") {
         let Some(p) = partner else {
-            return unverifiable(&format!(
-                "lone API key: no {secret_name} found in the same file, and a signed check needs both"
-            ));
+            return unverifiable(&lone(f, "API key", secret_name));
         };
         (own, p.raw.as_ref()?, &p.tags[..])
     } else if has(&f.tags, "secret-key") || has(&f.tags, "private-key") {
         let Some(p) = partner else {
-            return unverifiable(
-                "lone secret key: no API key found in the same file, and a signed check needs both",
-            );
+            return unverifiable(&lone(f, "secret key", "API key"));
         };
         (p.raw.as_ref()?, own, &f.tags[..])
     } else {

@@ -115,6 +115,11 @@ pub fn interpret(status: u16, body: &str) -> Verification {
                 .and_then(|d| d.first())
                 .and_then(Value::as_object);
             match first {
+                // Fail safe: without `perm` the risk is unknown.
+                Some(config) if perms(config).is_none() => error(
+                    "unexpected answer: an account configuration without its permissions (perm)"
+                        .into(),
+                ),
                 Some(config) => valid(config.clone()),
                 None => error("unexpected answer: code 0 without an account configuration".into()),
             }
@@ -138,7 +143,7 @@ pub fn interpret(status: u16, body: &str) -> Verification {
             "OKX refused the request IP (50110): the key exists and is bound to an IP whitelist that does not hold this machine; it works from those IPs, so it is not safe",
         ),
         (429, _) | (_, Some(50011)) => {
-            error("rate limited by OKX (HTTP 429 / 50011): run again later".into())
+            error("rate limited by OKX (HTTP 429 / 50011): run again later".into()).backing_off()
         }
         (403 | 451, _) => error(format!(
             "OKX refuses service from this location (HTTP {status}, geo-block): the key could not be checked from here, and may still be live"
@@ -189,10 +194,21 @@ pub fn risk(config: &Map<String, Value>) -> Risk {
     can(config).risk(restricted)
 }
 
+/// The permissions `perm` lists: a comma-separated string as documented
+/// (`read_only,trade,withdraw`), or a list of them; `None` when it is
+/// missing or neither.
+fn perms(config: &Map<String, Value>) -> Option<Vec<&str>> {
+    match config.get("perm")? {
+        Value::String(s) => Some(s.split(',').map(str::trim).collect()),
+        Value::Array(a) => Some(a.iter().filter_map(Value::as_str).map(str::trim).collect()),
+        _ => None,
+    }
+}
+
 /// What a key may do, from `perm` (`read_only,trade,withdraw`).
 pub fn can(config: &Map<String, Value>) -> Can {
-    let perm = config.get("perm").and_then(Value::as_str).unwrap_or("");
-    let on = |p: &str| perm.split(',').any(|x| x.trim() == p);
+    let perm = perms(config).unwrap_or_default();
+    let on = |p: &str| perm.contains(&p);
     Can {
         withdraw: on("withdraw"),
         transfer: false,
@@ -244,6 +260,14 @@ mod tests {
             r(r#"{"perm":"read_only","ip":"1.2.3.4,5.6.7.8"}"#),
             Risk::Low
         );
+        // A list instead of the documented string reads the same.
+        assert_eq!(
+            r(r#"{"perm":["read_only","withdraw"],"ip":""}"#),
+            Risk::Critical
+        );
+        // Without `perm`: no verdict (fail safe), not "read-only".
+        let v = interpret(200, r#"{"code":"0","msg":"","data":[{"ip":""}]}"#);
+        assert_eq!(v.status, Status::Error);
     }
 
     #[test]
