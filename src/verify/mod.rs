@@ -263,10 +263,10 @@ pub struct Verifier {
     /// By SHA-256 of (exchange, key, secret).
     done: HashMap<[u8; 32], Verification>,
     tally: Tally,
-    /// Per base URL: why no more requests are sent to it this run (a
-    /// back-off, timeouts).
+    /// Per exchange and base URL: why no more requests are sent to it
+    /// this run (a back-off, timeouts).
     stopped: HashMap<String, &'static str>,
-    /// Per base URL: timeouts in a row.
+    /// Per exchange and base URL: timeouts in a row.
     timeouts: HashMap<String, u32>,
 }
 
@@ -337,12 +337,14 @@ impl Verifier {
             "bybit" => s.bybit_url.clone(),
             _ => s.binance_url.clone(),
         };
+        // Back-offs are kept per exchange and URL (one proxy may serve two).
+        let stop_key = format!("{} {base}", job.exchange);
         let v = match binance::signer(job.secret_tags, job.secret.bytes()) {
             Err(reason) => Verification::because(job.exchange, Status::Unverifiable, reason),
-            Ok(_) if self.stopped.contains_key(&base) => Verification::because(
+            Ok(_) if self.stopped.contains_key(&stop_key) => Verification::because(
                 job.exchange,
                 Status::Error,
-                format!("{}; the key may still be live", self.stopped[&base]),
+                format!("{}; the key may still be live", self.stopped[&stop_key]),
             ),
             Ok(signer) => {
                 let before = self.client.sent();
@@ -368,7 +370,7 @@ impl Verifier {
                     if !self.tally.hosts.contains(&base) {
                         self.tally.hosts.push(base.clone());
                     }
-                    self.after_answer(&base, &v);
+                    self.after_answer(&stop_key, &v);
                 }
                 v
             }
@@ -377,10 +379,11 @@ impl Verifier {
         v
     }
 
-    /// Stops asking `base` after a request to back off or after
-    /// [`MAX_TIMEOUTS`] timeouts in a row; other hosts are still asked.
-    fn after_answer(&mut self, base: &str, v: &Verification) {
-        let timeouts = self.timeouts.entry(base.to_string()).or_default();
+    /// Stops asking `host` (an exchange and its URL) after a request to
+    /// back off or after [`MAX_TIMEOUTS`] timeouts in a row; the others
+    /// are still asked.
+    fn after_answer(&mut self, host: &str, v: &Verification) {
+        let timeouts = self.timeouts.entry(host.to_string()).or_default();
         match self.client.last_outcome() {
             http::Outcome::TimedOut => *timeouts += 1,
             _ => *timeouts = 0,
@@ -397,7 +400,7 @@ impl Verifier {
             None
         };
         if let Some(why) = stop {
-            self.stopped.insert(base.to_string(), why);
+            self.stopped.insert(host.to_string(), why);
         }
     }
 }
