@@ -34,6 +34,16 @@ fn levels(doc: &serde_json::Value) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// [`tree`] of files whose text was built at run time.
+fn tree_of(files: &[(&str, String)]) -> tempfile::TempDir {
+    tree(
+        &files
+            .iter()
+            .map(|(p, t)| (*p, t.as_str()))
+            .collect::<Vec<_>>(),
+    )
+}
+
 fn bot(seed: &str) -> String {
     format!(
         "from binance.client import Client\napi_key = \"{}\"\napi_secret = \"{}\"\n",
@@ -154,12 +164,7 @@ fn issue10_f6_a_sample_repeated_across_examples_and_llms_txt_is_low() {
         ),
         ("src/live.py", bot("sdk-live")),
     ];
-    let dir = tree(
-        &files
-            .iter()
-            .map(|(p, t)| (*p, t.as_str()))
-            .collect::<Vec<_>>(),
-    );
+    let dir = tree_of(&files);
     // Only the real pair is reported by default.
     let (code, doc) = scan_json(dir.path(), &[]);
     assert_eq!(code, 1);
@@ -295,12 +300,7 @@ fn issue10_f7_keys_whose_structure_parses_are_high() {
             pem("OPENSSH PRIVATE KEY", &key_body("openssh-ed25519", "ssh")),
         ),
     ];
-    let dir = tree(
-        &files
-            .iter()
-            .map(|(p, t)| (*p, t.as_str()))
-            .collect::<Vec<_>>(),
-    );
+    let dir = tree_of(&files);
     let (code, doc) = scan_json(dir.path(), &[]);
     assert_eq!(code, 1);
     let got = levels(&doc);

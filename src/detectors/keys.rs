@@ -302,17 +302,9 @@ mod tests {
 
     #[test]
     fn openssh_containers_must_hold_their_fields() {
-        let mut key = b"openssh-key-v1\0".to_vec();
-        let string = |k: &mut Vec<u8>, s: &[u8]| {
-            k.extend((s.len() as u32).to_be_bytes());
-            k.extend_from_slice(s);
-        };
-        string(&mut key, b"none");
-        string(&mut key, b"none");
-        string(&mut key, b"");
-        key.extend(1u32.to_be_bytes());
-        string(&mut key, &[1u8; 51]);
-        string(&mut key, &[2u8; 144]);
+        let key = crate::rules::examples::Fake::new(1)
+            .key_der("openssh-ed25519")
+            .unwrap();
         let whole = base64_encode(&key);
         assert_eq!(pem_shape(whole.as_bytes()), KeyShape::Parsed);
         let cut = base64_encode(&key[..120]);

@@ -9,7 +9,8 @@
 //! `pem-ed25519` (a whole PEM block), and the base64 bodies (64-character
 //! lines) of private keys whose structure parses
 //! (`crate::detectors::keys`): `rsa-pkcs1`, `rsa-pkcs8`, `ec-sec1`,
-//! `ec-pkcs8`, `dsa`, `openssh-ed25519`. `{{b64of:KIND:N}}` is the base64
+//! `ec-pkcs8`, `dsa`, `openssh-ed25519` (`{{ec-sec1:N}}`: lines of N
+//! characters, one line for N past the body's length). `{{b64of:KIND:N}}` is the base64
 //! of such a value, as Kubernetes secrets hold them.
 
 /// A deterministic generator (SplitMix64): same seed, same examples.
@@ -98,8 +99,9 @@ impl Fake {
             "rsa-pkcs1" | "rsa-pkcs8" | "ec-sec1" | "ec-pkcs8" | "dsa" | "openssh-ed25519" => {
                 let der = self.key_der(kind)?;
                 let b64 = base64_encode(&der);
+                // Lines of 64 characters, or of N with `{{KIND:N}}`.
                 b64.as_bytes()
-                    .chunks(64)
+                    .chunks(if n == 0 { 64 } else { n })
                     .map(|c| String::from_utf8_lossy(c).into_owned())
                     .collect::<Vec<_>>()
                     .join("\n")
