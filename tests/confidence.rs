@@ -251,9 +251,18 @@ const MASH: &str = "asdfASDFqwerQWERzxcvZXCV1234asdfuiopUIOPhjklHJ";
 #[test]
 fn issue10_f7_keyboard_mash_in_pem_armour_is_not_a_private_key() {
     assert_eq!(MASH.len(), 46);
+    // An Ed25519 key's first characters, then mash: 46 characters in all.
+    let typed = format!(
+        "MC4CAQAwasdfasfasf{}",
+        Fake::from_str_seed("f7-mash").alnum(28)
+    );
     let dir = tree(&[
         ("notes.txt", &pem("RSA PRIVATE KEY", MASH)),
         ("key.pem", &pem("PRIVATE KEY", MASH)),
+        (
+            "ws.ts",
+            &format!("const privateKey = `{}`;\n", pem("PRIVATE KEY", &typed)),
+        ),
     ]);
     let (code, doc) = scan_json(dir.path(), &["--min-confidence", "low"]);
     assert_eq!(code, 0, "{doc:#}");
