@@ -2,6 +2,7 @@
 //!
 //! ```toml
 //! disabled-rules = ["generic-secret"]
+//! min-confidence = "medium"
 //!
 //! [allowlist]
 //! paths = ["tests/fixtures/**"]
@@ -56,6 +57,10 @@ pub struct Config {
     pub disabled_rules: Vec<String>,
     #[serde(default)]
     pub allowlist: ConfigAllowlist,
+    /// The least confidence reported (`low`, `medium`, `high`) when
+    /// `--min-confidence` is not given (see [`crate::confidence`]).
+    #[serde(default)]
+    pub min_confidence: Option<crate::confidence::Confidence>,
     /// Extra rules, same shape as the built-in pack.
     #[serde(default, rename = "rule")]
     pub rules: Vec<RuleSpec>,

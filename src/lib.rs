@@ -4,12 +4,14 @@
 //! Data flows one way: a **source** yields blobs (`sources`), the
 //! **prefilter** picks the rules worth running on each (`prefilter`), the
 //! **detectors** confirm matches (`detectors`), matches become **findings**
-//! (`findings`; `pairs` marks the two halves of a credential), and
+//! (`findings`; `pairs` marks the two halves of a credential,
+//! `confidence` says how sure each one is), and
 //! **reports** print them (`reports`). `rules` holds the
 //! TOML rule pack, `config` the user's `.keyhound.toml`, `scan` the drivers
 //! (directories, Git changes, Git history) and what a scan checked and could
 //! not (`scan::stats`).
 
+pub mod confidence;
 pub mod config;
 pub mod detectors;
 pub mod error;

@@ -175,10 +175,10 @@ fn a_subdirectory_scan_uses_the_config_at_the_top_of_its_work_tree() {
     let dir = tree(&[
         (
             ".keyhound.toml",
-            "[allowlist]\npaths = [\"src/fixtures/**\"]\n",
+            "[allowlist]\npaths = [\"src/vendored/**\"]\n",
         ),
         (
-            "src/fixtures/sample.env",
+            "src/vendored/keys.env",
             &format!("BINANCE_API_KEY={}\n", binance_key("fixture")),
         ),
         (
@@ -200,7 +200,7 @@ fn a_subdirectory_scan_uses_the_config_at_the_top_of_its_work_tree() {
     std::fs::remove_dir_all(dir.path().join(".git")).unwrap();
     assert_eq!(
         paths(dir.path(), &["src"]),
-        ["src/bot.env", "src/fixtures/sample.env"]
+        ["src/bot.env", "src/vendored/keys.env"]
     );
 }
 
@@ -259,7 +259,7 @@ fn review_u2_the_config_file_is_scanned_in_every_mode() {
 fn issue8_05_an_accepted_fingerprint_holds_in_every_mode_whichever_rule_labels_the_secret() {
     // Broke (review R3): a full scan labels a value next to a Binance
     // client in one file `binance-secret-key` in every file, so the
-    // fingerprint it prints for `docs/example.py` is that rule's; a scan of
+    // fingerprint it prints for `scripts/settings.py` is that rule's; a scan of
     // that file alone, a range or the pre-commit check label it
     // `generic-secret` there, and that fingerprint was not accepted.
     use common::git::Repo;
@@ -276,12 +276,12 @@ fn issue8_05_an_accepted_fingerprint_holds_in_every_mode_whichever_rule_labels_t
         "bot",
     );
     let example = format!("api_secret = \"{secret}\"\n");
-    repo.commit_files(&[("docs/example.py", &example)], "docs");
+    repo.commit_files(&[("scripts/settings.py", &example)], "docs");
     let o = run(repo.path(), &["scan", ".", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let f = findings(&doc)
         .iter()
-        .find(|f| f["path"] == "docs/example.py")
+        .find(|f| f["path"] == "scripts/settings.py")
         .unwrap();
     assert_eq!(f["rule_id"], "binance-secret-key");
     let fp = f["fingerprint"].as_str().unwrap();
@@ -290,12 +290,15 @@ fn issue8_05_an_accepted_fingerprint_holds_in_every_mode_whichever_rule_labels_t
         format!("[allowlist]\nfingerprints = [\"{fp}\"]\n").as_bytes(),
     );
     // The same line added again, for the pre-commit check.
-    repo.write("docs/example.py", format!("{example}{example}").as_bytes());
-    repo.stage("docs/example.py");
+    repo.write(
+        "scripts/settings.py",
+        format!("{example}{example}").as_bytes(),
+    );
+    repo.stage("scripts/settings.py");
     let range = format!("{base}..HEAD");
     for args in [
         &["scan", "."][..],
-        &["scan", "docs/example.py"],
+        &["scan", "scripts/settings.py"],
         &["scan", "--staged"],
         &["git", "--range", &range],
         &["git"],
@@ -304,7 +307,7 @@ fn issue8_05_an_accepted_fingerprint_holds_in_every_mode_whichever_rule_labels_t
         all.extend(["--format", "json"]);
         let found = found_in(&run(repo.path(), &all));
         assert!(
-            found.iter().all(|(path, ..)| path != "docs/example.py"),
+            found.iter().all(|(path, ..)| path != "scripts/settings.py"),
             "{args:?}: {found:?}"
         );
     }

@@ -115,6 +115,9 @@ fn issue8_11_a_fresh_clones_history_is_clean_and_each_accepted_fingerprint_is_in
             "--no-progress",
             "--format",
             "json",
+            // Accepted findings of every confidence: each entry must name one.
+            "--min-confidence",
+            "low",
             "--config",
             cfg.to_str().unwrap(),
         ],

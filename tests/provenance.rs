@@ -203,7 +203,8 @@ fn issue8_03_commits_counts_the_commits_that_introduced_the_secret() {
             "docs",
         );
     }
-    let doc = history(repo.path(), &[]);
+    // The documentation example is low confidence: shown on request.
+    let doc = history(repo.path(), &["--min-confidence", "low"]);
     assert_eq!(by_path(&doc, "bot.env")["commits"], 1, "{doc:#}");
     assert_eq!(by_path(&doc, "docs/config.md")["commits"], 1, "{doc:#}");
 

@@ -73,12 +73,10 @@ fn code_between_pem_header_constants_is_scanned() {
 #[test]
 fn an_aws_key_id_is_not_paired_with_an_ssh_key() {
     // Broke: any API key was "paired" with any private key.
-    let body = Fake::from_str_seed("ssh").string(
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-        70,
-    );
+    let body =
+        keyhound::rules::examples::expand("{{openssh-ed25519}}", &mut Fake::from_str_seed("ssh"));
     let text = format!(
-        "aws_access_key_id = AKIA{}\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n{body}\n{body}\n-----END OPENSSH PRIVATE KEY-----\n",
+        "aws_access_key_id = AKIA{}\n-----BEGIN OPENSSH PRIVATE KEY-----\n{body}\n-----END OPENSSH PRIVATE KEY-----\n",
         Fake::from_str_seed("akia").string(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
     );
     let dir = tree(&[("mixed.txt", &text)]);
@@ -187,18 +185,9 @@ fn double_slashes_are_not_reported() {
     assert_eq!(findings(&doc)[0]["path"], "src/a.env");
 }
 
-/// A fake RSA PKCS#8 key: its body spans 25 lines.
+/// A fake RSA PKCS#8 key whose structure parses: its body spans 26 lines.
 fn rsa_pem(seed: &str) -> (String, String) {
-    let mut fake = Fake::from_str_seed(seed);
-    let b64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut body = format!(
-        "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQ{}",
-        fake.string(b64, 14)
-    );
-    for _ in 0..24 {
-        body.push('\n');
-        body.push_str(&fake.string(b64, 64));
-    }
+    let body = keyhound::rules::examples::expand("{{rsa-pkcs8}}", &mut Fake::from_str_seed(seed));
     let block = format!("-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n");
     (block, body)
 }
@@ -327,8 +316,7 @@ fn the_config_file_is_scanned_once_however_it_is_named() {
     // The config is scanned like any file (review U2): a key pasted into it
     // is found once, however `--config` names it.
     let key = binance_key("cfg-self");
-    let cfg =
-        format!("# binance sample for the docs: BINANCE_API_KEY={key}\ndisabled-rules = []\n");
+    let cfg = format!("# binance key: BINANCE_API_KEY={key}\ndisabled-rules = []\n");
     let dir = tree(&[(".keyhound.toml", &cfg), ("ok.txt", "nothing here\n")]);
     let abs = dir.path().join(".keyhound.toml").display().to_string();
     for args in [

@@ -39,6 +39,11 @@ pub fn explain(id: &str, config: Option<&Path>) -> Result<u8> {
     if !spec.keywords.is_empty() {
         writeln!(out, "runs near: {}", escape(&spec.keywords.join(", ")))?;
     }
+    writeln!(
+        out,
+        "confidence: {} before context (a parsed key or a pair raises it; documentation, examples and sample prose lower it)",
+        spec.base_confidence()
+    )?;
     writeln!(out, "from: {}", escape(&rule.origin))?;
     writeln!(out)?;
     if spec.tags.iter().any(|t| t == "binance") {

@@ -12,7 +12,6 @@ use super::progress::Progress;
 use super::{GitArgs, ReportArgs, ScanArgs};
 use keyhound::config::{self, CONFIG_FILE, InUse, Loaded};
 use keyhound::detectors::Engine;
-use keyhound::findings::Reveal;
 use keyhound::scan::changes::{account, excluded, scan_changes};
 use keyhound::scan::{Counters, Mode, Output, parse_size};
 use keyhound::sources::fs::IGNORE_FILE;
@@ -106,14 +105,7 @@ fn setup(
     } else {
         Engine::new(rules)
     };
-    let output = Output {
-        reveal: if report.show_secrets {
-            Reveal::Shown
-        } else {
-            Reveal::Redacted
-        },
-        suppressed: loaded.fingerprints(),
-    };
+    let output = super::output::scan_output(report, &loaded);
     let ignore = ignore_from(files.read(&repo, IGNORE_FILE).as_deref());
     Ok(Setup {
         repo,

@@ -79,6 +79,25 @@ pub enum RulesFormatArg {
 const GIT_CONFIG_HELP: &str = "Config file (default: the repository's .keyhound.toml: the work \
      tree's, or HEAD's in a bare repository)";
 
+/// `--min-confidence` levels (see `keyhound::confidence`).
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfidenceArg {
+    Low,
+    Medium,
+    High,
+}
+
+impl ConfidenceArg {
+    pub fn level(self) -> keyhound::confidence::Confidence {
+        use keyhound::confidence::Confidence;
+        match self {
+            ConfidenceArg::Low => Confidence::Low,
+            ConfidenceArg::Medium => Confidence::Medium,
+            ConfidenceArg::High => Confidence::High,
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorArg {
     Auto,
@@ -99,6 +118,13 @@ pub struct ReportArgs {
     /// `--format github --report sarif:keyhound.sarif`: one scan, several reports.
     #[arg(long = "report", value_name = "FORMAT:FILE", value_parser = parse_report)]
     pub reports: Vec<ExtraReport>,
+    /// Report only findings at least this sure: high (a validated format,
+    /// a checksum, a parsed key, a key with its other half), medium (a
+    /// random-enough value under a credential name) or low (also samples in
+    /// documentation and examples, key fragments, plain words). Default:
+    /// the config's `min-confidence`, else medium.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_confidence: Option<ConfidenceArg>,
     /// Show secrets in full instead of their first characters.
     #[arg(long)]
     pub show_secrets: bool,

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use super::{ColorArg, EXIT_CLEAN, EXIT_ERROR, FormatArg, ReportArgs, VerifyArgs};
+use super::{ColorArg, ConfidenceArg, EXIT_CLEAN, EXIT_ERROR, FormatArg, ReportArgs, VerifyArgs};
 use keyhound::config::{self, Loaded};
 use keyhound::reports::{self, Format, TextOptions};
 use keyhound::rules::RuleSet;
@@ -30,6 +30,26 @@ pub fn use_color(arg: ColorArg, terminal: bool) -> bool {
         ColorArg::Always => true,
         ColorArg::Never => false,
         ColorArg::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// What a scan does with what it finds: `--show-secrets`, the config's
+/// accepted fingerprints, and the least confidence reported
+/// (`--min-confidence`, else the config's `min-confidence`, else
+/// [`keyhound::confidence::DEFAULT_MIN`]).
+pub fn scan_output(report: &ReportArgs, loaded: &Loaded) -> keyhound::scan::Output {
+    keyhound::scan::Output {
+        reveal: if report.show_secrets {
+            keyhound::findings::Reveal::Shown
+        } else {
+            keyhound::findings::Reveal::Redacted
+        },
+        suppressed: loaded.fingerprints(),
+        min_confidence: report
+            .min_confidence
+            .map(ConfidenceArg::level)
+            .or(loaded.config.min_confidence)
+            .unwrap_or(keyhound::confidence::DEFAULT_MIN),
     }
 }
 

@@ -37,6 +37,7 @@ pub fn list(format: RulesFormatArg, config: Option<&Path>) -> Result<u8> {
                         "id": r.id(),
                         "description": r.spec.description,
                         "severity": r.spec.severity,
+                        "confidence": r.spec.base_confidence(),
                         "keywords": r.spec.keywords,
                         "tags": r.spec.tags,
                         "origin": r.origin,

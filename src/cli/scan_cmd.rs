@@ -10,7 +10,6 @@ use super::ScanArgs;
 use super::output::{emit, load_rules};
 use super::progress::Progress;
 use keyhound::detectors::{Engine, PathForms, Scratch};
-use keyhound::findings::Reveal;
 use keyhound::scan::stream::scan_stream;
 use keyhound::scan::{self, Counters, Output, Stats};
 use keyhound::sources::fs::{Head, WalkOptions, read_head};
@@ -51,14 +50,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         keyhound::scan::parse_size(&args.max_file_size).context("bad --max-file-size")?;
     let (rules, loaded) = load_rules(args.report.config.as_deref(), &config_root(&paths))?;
     let engine = Engine::new(rules);
-    let out = Output {
-        reveal: if args.report.show_secrets {
-            Reveal::Shown
-        } else {
-            Reveal::Redacted
-        },
-        suppressed: loaded.fingerprints(),
-    };
+    let out = super::output::scan_output(&args.report, &loaded);
     let (stdin, dirs): (Vec<PathBuf>, Vec<PathBuf>) =
         paths.into_iter().partition(|p| p.as_os_str() == "-");
 

@@ -6,6 +6,7 @@ pub mod checks;
 pub mod containers;
 mod decode;
 mod facts;
+pub mod keys;
 pub mod names;
 pub mod windows;
 
@@ -271,6 +272,12 @@ impl Engine {
         {
             return false;
         }
+        // A PEM body that is no key in any encoding (keyboard mash, a
+        // placeholder): not a private key. Fragments stay, at low
+        // confidence (`crate::confidence`).
+        if structured && keys::pem_shape(secret) == keys::KeyShape::NotAKey {
+            return false;
+        }
         if !spec.require.iter().all(|&c| checks::has_class(secret, c)) {
             return false;
         }
@@ -332,7 +339,10 @@ fn resolve_overlaps(mut found: Vec<Match>) -> Vec<Match> {
         let clash = kept.range(..(m.end, 0)).next_back().is_some_and(|(_, k)| {
             let siblings =
                 k.decoded.is_some() && m.decoded.is_some() && (k.start, k.end) == (m.start, m.end);
-            k.end > m.start && !siblings
+            // Two decoders that decoded the same text (a base64 PEM under
+            // a Secret's `data:`) found the same secret: one finding.
+            let same = siblings && k.decoded == m.decoded;
+            k.end > m.start && (!siblings || same)
         });
         if !clash {
             kept.insert((m.start, i), m);

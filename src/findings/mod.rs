@@ -6,8 +6,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::detectors::Match;
+use crate::detectors::keys::{self, KeyShape};
 pub use crate::pairs::{mark_pairs, note_silenced, take_passphrases};
-use crate::rules::{Rule, Severity};
+use crate::rules::{Confidence, Rule, Severity};
 
 mod lines;
 mod snippet;
@@ -91,6 +92,10 @@ pub struct Finding {
     pub rule_id: String,
     pub description: String,
     pub severity: Severity,
+    /// How sure keyhound is that this is a live secret: `high`, `medium`
+    /// or `low` (see [`crate::confidence`]). Set when the scan finishes;
+    /// the rule's base level until then.
+    pub confidence: Confidence,
     /// `/`-separated; as given on the command line joined with the file below it.
     pub path: String,
     /// 1-based line and column (in characters) of the first character of the secret.
@@ -183,6 +188,14 @@ pub struct Finding {
     /// (see [`mark_pairs`]).
     #[serde(skip)]
     pub silenced_halves: Vec<Vec<String>>,
+    /// PEM private keys: whether the body parses as a key
+    /// ([`crate::detectors::keys`]), for its confidence.
+    #[serde(skip)]
+    pub key_shape: Option<KeyShape>,
+    /// Whether the text around the secret presents it as a sample ("such
+    /// as the following", `EXAMPLE_KEY`), for its confidence.
+    #[serde(skip)]
+    pub sample_context: bool,
     /// SHA-256 of the secret, to group a secret's occurrences.
     #[serde(skip)]
     pub secret_digest: [u8; 32],
@@ -350,6 +363,14 @@ pub fn from_window(
             rule_id: rule.spec.id.clone(),
             description: rule.spec.description.clone(),
             severity: rule.spec.severity,
+            confidence: rule.spec.base_confidence(),
+            key_shape: rule
+                .spec
+                .tags
+                .iter()
+                .any(|t| t == "pem")
+                .then(|| keys::pem_shape(raw)),
+            sample_context: crate::confidence::sample_context(data, m.start, m.end),
             path: path.to_string(),
             line,
             column,

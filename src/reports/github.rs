@@ -55,7 +55,10 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
         )?;
     }
     for f in &outcome.findings {
-        let mut message = format!("{} ({})", f.description, f.secret);
+        let mut message = format!(
+            "{} ({}; {} confidence)",
+            f.description, f.secret, f.confidence
+        );
         if f.paired == Some(true) {
             message.push_str(", found with its other half: usable as is");
         }

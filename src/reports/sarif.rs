@@ -78,6 +78,11 @@ fn rule_descriptor(rule: &Rule) -> Value {
         "properties": {
             "tags": tags,
             "security-severity": security_severity(spec.severity),
+            // GitHub code scanning's rule precision (`very-high`, `high`,
+            // `medium`, `low`): the rule's base confidence. Each result
+            // carries its own in `properties.confidence`; `rank` (§3.27.27,
+            // importance) is left to severity's `security-severity`.
+            "precision": spec.base_confidence().as_str(),
         }
     })
 }
@@ -178,6 +183,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
             r["properties"][key] = value;
         }
     }
+    r["properties"]["confidence"] = json!(f.confidence);
     if f.introduced.is_some() {
         // Range findings have no `at_head`, `live_in` or `commits`.
         for (key, value) in [

@@ -143,10 +143,11 @@ fn write_finding(
     let location = format!("{path}:{}:{}", f.line, f.column);
     writeln!(
         out,
-        "{}: {} [{}]",
+        "{}: {} [{}] ({} confidence)",
         p.wrap("1", &location),
         p.wrap("36", &escape(&f.rule_id)),
-        p.severity(f.severity)
+        p.severity(f.severity),
+        f.confidence
     )?;
     if let Some(v) = &f.verification {
         let code = match (v.status, v.risk) {
@@ -347,6 +348,13 @@ pub fn summary_line(outcome: &Outcome, color: bool) -> String {
         );
         parts.push(format!(
             "{n} finding{} accepted by fingerprint in {config}",
+            plural(n)
+        ));
+    }
+    if s.findings_below_confidence > 0 {
+        let n = s.findings_below_confidence;
+        parts.push(format!(
+            "{n} finding{} below --min-confidence not shown (documentation samples, fragments, plain words: --min-confidence low shows them)",
             plural(n)
         ));
     }

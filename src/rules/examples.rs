@@ -5,9 +5,13 @@
 //!
 //! Kinds: `alnum` (mixes upper, lower and digits), `lower`, `upper`,
 //! `digits`, `hex`, `HEX`, `b64`, `b64url`, `django` (the alphabet of
-//! Django's secret keys), and without a length `uuid` and
-//! `pem-ed25519` (a whole PEM block). `{{b64of:KIND:N}}` is the base64 of
-//! such a value, as Kubernetes secrets hold them.
+//! Django's secret keys), and without a length `uuid`,
+//! `pem-ed25519` (a whole PEM block), and the base64 bodies (64-character
+//! lines) of private keys whose structure parses
+//! (`crate::detectors::keys`): `rsa-pkcs1`, `rsa-pkcs8`, `ec-sec1`,
+//! `ec-pkcs8`, `dsa`, `openssh-ed25519` (`{{ec-sec1:N}}`: lines of N
+//! characters, one line for N past the body's length). `{{b64of:KIND:N}}` is the base64
+//! of such a value, as Kubernetes secrets hold them.
 
 /// A deterministic generator (SplitMix64): same seed, same examples.
 #[derive(Debug, Clone)]
@@ -92,10 +96,119 @@ impl Fake {
             "b64url" => self.string(B64URL, n),
             "django" => self.string(DJANGO, n),
             "uuid" => self.uuid(),
+            "rsa-pkcs1" | "rsa-pkcs8" | "ec-sec1" | "ec-pkcs8" | "dsa" | "openssh-ed25519" => {
+                let der = self.key_der(kind)?;
+                let b64 = base64_encode(&der);
+                // Lines of 64 characters, or of N with `{{KIND:N}}`.
+                b64.as_bytes()
+                    .chunks(if n == 0 { 64 } else { n })
+                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }
             "pem-ed25519" => format!(
                 "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI{}\n-----END PRIVATE KEY-----\n",
                 self.string(B64, 43)
             ),
+            _ => return None,
+        })
+    }
+
+    /// The encoding of a fake private key of `kind` whose structure is a
+    /// key's, with random numbers: PKCS#1 `RSAPrivateKey` (RFC 8017 A.1.2,
+    /// 2048 bits), PKCS#8 `PrivateKeyInfo` (RFC 5958) around it or around a
+    /// SEC1 `ECPrivateKey` (RFC 5915, P-256), a DSA key (six INTEGERs, as
+    /// OpenSSL writes them), an `openssh-key-v1` container (OpenSSH's
+    /// PROTOCOL.key) of an Ed25519 key. Not a working key: nothing signs
+    /// with it.
+    pub fn key_der(&mut self, kind: &str) -> Option<Vec<u8>> {
+        const RSA_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+        const EC_OID: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+        const P256_OID: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+        let mut int = |f: &mut Fake, n: usize| {
+            let mut b: Vec<u8> = (0..n).map(|_| f.next() as u8).collect();
+            b[0] |= 0x80;
+            b.insert(0, 0);
+            tlv(0x02, &b)
+        };
+        let rsa = |f: &mut Fake, int: &mut dyn FnMut(&mut Fake, usize) -> Vec<u8>| {
+            let mut body = tlv(0x02, &[0]);
+            body.extend(int(f, 256));
+            body.extend(tlv(0x02, &[1, 0, 1]));
+            body.extend(int(f, 256));
+            for _ in 0..5 {
+                body.extend(int(f, 128));
+            }
+            tlv(0x30, &body)
+        };
+        let ec = |f: &mut Fake, params: bool| {
+            let mut body = tlv(0x02, &[1]);
+            body.extend(tlv(
+                0x04,
+                &(0..32).map(|_| f.next() as u8).collect::<Vec<_>>(),
+            ));
+            if params {
+                body.extend(tlv(0xa0, &tlv(0x06, P256_OID)));
+            }
+            let mut point = vec![0, 4];
+            point.extend((0..64).map(|_| f.next() as u8));
+            body.extend(tlv(0xa1, &tlv(0x03, &point)));
+            tlv(0x30, &body)
+        };
+        let pkcs8 = |algorithm: Vec<u8>, key: Vec<u8>| {
+            let mut body = tlv(0x02, &[0]);
+            body.extend(tlv(0x30, &algorithm));
+            body.extend(tlv(0x04, &key));
+            tlv(0x30, &body)
+        };
+        Some(match kind {
+            "rsa-pkcs1" => rsa(self, &mut int),
+            "rsa-pkcs8" => {
+                let mut alg = tlv(0x06, RSA_OID);
+                alg.extend(tlv(0x05, &[]));
+                pkcs8(alg, rsa(self, &mut int))
+            }
+            "ec-sec1" => ec(self, true),
+            "ec-pkcs8" => {
+                let mut alg = tlv(0x06, EC_OID);
+                alg.extend(tlv(0x06, P256_OID));
+                pkcs8(alg, ec(self, false))
+            }
+            "dsa" => {
+                let mut body = tlv(0x02, &[0]);
+                for n in [128, 20, 128, 128, 20] {
+                    body.extend(int(self, n));
+                }
+                tlv(0x30, &body)
+            }
+            "openssh-ed25519" => {
+                let mut key = b"openssh-key-v1\0".to_vec();
+                let string = |k: &mut Vec<u8>, s: &[u8]| {
+                    k.extend((s.len() as u32).to_be_bytes());
+                    k.extend_from_slice(s);
+                };
+                string(&mut key, b"none");
+                string(&mut key, b"none");
+                string(&mut key, b"");
+                key.extend(1u32.to_be_bytes());
+                let public: Vec<u8> = (0..32).map(|_| self.next() as u8).collect();
+                let mut blob = Vec::new();
+                string(&mut blob, b"ssh-ed25519");
+                string(&mut blob, &public);
+                string(&mut key, &blob);
+                let check = self.next() as u32;
+                let mut private = Vec::new();
+                private.extend(check.to_be_bytes());
+                private.extend(check.to_be_bytes());
+                private.extend_from_slice(&blob);
+                let secret: Vec<u8> = (0..32).map(|_| self.next() as u8).collect();
+                string(&mut private, &[secret, public].concat());
+                string(&mut private, b"fake@keyhound");
+                let pad = (8 - private.len() % 8) % 8;
+                private.extend((1..=pad as u8).collect::<Vec<_>>());
+                string(&mut key, &private);
+                key
+            }
             _ => return None,
         })
     }
@@ -111,6 +224,26 @@ impl Fake {
         };
         self.kind(kind, n)
     }
+}
+
+/// A DER tag-length-value (X.690 §8.1): `tag`, the definite length of
+/// `content` in short or long form, `content`.
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let n = content.len();
+    let mut out = vec![tag];
+    if n < 0x80 {
+        out.push(n as u8);
+    } else {
+        let bytes: Vec<u8> = n
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|&b| b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(content);
+    out
 }
 
 /// Standard base64 with padding.
@@ -185,6 +318,24 @@ mod tests {
         let s = expand("{{b64of:pem-ed25519}}", &mut f);
         let back = crate::detectors::checks::base64_decode(s.as_bytes()).unwrap();
         assert!(back.starts_with(b"-----BEGIN PRIVATE KEY-----\nMC4CAQ"));
+    }
+
+    #[test]
+    fn fake_keys_parse_as_keys() {
+        use crate::detectors::keys::{KeyShape, pem_shape};
+        let mut f = Fake::new(5);
+        for kind in [
+            "rsa-pkcs1",
+            "rsa-pkcs8",
+            "ec-sec1",
+            "ec-pkcs8",
+            "dsa",
+            "openssh-ed25519",
+        ] {
+            let body = expand(&format!("{{{{{kind}}}}}"), &mut f);
+            assert!(body.lines().all(|l| l.len() <= 64), "{kind}");
+            assert_eq!(pem_shape(body.as_bytes()), KeyShape::Parsed, "{kind}");
+        }
     }
 
     #[test]

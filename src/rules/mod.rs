@@ -6,7 +6,7 @@ pub mod examples;
 pub mod spec;
 
 pub use compile::{Allowlist, Decoder, Rule, RuleSet};
-pub use spec::{RuleSpec, Severity};
+pub use spec::{Confidence, RuleSpec, Severity};
 
 /// Embeds rule files by their path in the repository.
 macro_rules! pack {

@@ -34,6 +34,48 @@ impl std::fmt::Display for Severity {
     }
 }
 
+/// How sure keyhound is that a finding is a live secret (severity says how
+/// bad its leak would be). A rule declares a base level
+/// ([`RuleSpec::confidence`]); what surrounds a finding (a parsed key, its
+/// other half, a documentation or example file) moves it: see
+/// `crate::confidence`. Ordered `Low < Medium < High`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// A plain word, a documentation sample, a fixture: shown on request
+    /// (`--min-confidence low`).
+    Low,
+    /// A random-enough value under a credential name.
+    Medium,
+    /// A validated format: a distinctive prefix, a checksum, a parsed
+    /// private key, a key with its other half.
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+
+    /// One level less sure (`Low` stays `Low`).
+    pub fn lower(self) -> Self {
+        match self {
+            Confidence::High => Confidence::Medium,
+            _ => Confidence::Low,
+        }
+    }
+}
+
+impl std::fmt::Display for Confidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A character class a secret must contain at least once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -142,6 +184,13 @@ pub struct RuleSpec {
     pub id: String,
     pub description: String,
     pub severity: Severity,
+    /// How sure a match of this rule is, before context moves it
+    /// (`high`, `medium`, `low`). Default: `high` for rules that do not
+    /// check names (`check-names = false`: tokens with their own prefix,
+    /// PEM keys), `medium` otherwise (a value recognised by its name). See
+    /// [`RuleSpec::base_confidence`].
+    #[serde(default)]
+    pub confidence: Option<Confidence>,
     /// ASCII case-insensitive literals; the rule runs only near one of them.
     #[serde(default)]
     pub keywords: Vec<String>,
@@ -180,6 +229,19 @@ pub struct RuleSpec {
     pub examples: Vec<String>,
     #[serde(default)]
     pub negative_examples: Vec<String>,
+}
+
+impl RuleSpec {
+    /// The rule's confidence before context: `confidence` when given, else
+    /// `high` for a rule whose format carries its own proof
+    /// (`check-names = false`), `medium` for one that relies on a name.
+    pub fn base_confidence(&self) -> Confidence {
+        self.confidence.unwrap_or(if self.check_names {
+            Confidence::Medium
+        } else {
+            Confidence::High
+        })
+    }
 }
 
 /// A decoder: finds encoded text (base64 PEM, Kubernetes secret data),

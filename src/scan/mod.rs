@@ -69,11 +69,24 @@ pub struct Outcome {
 }
 
 /// What to do with what is found.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Output {
     pub reveal: Reveal,
     /// Fingerprints the user has accepted (config allowlist).
     pub suppressed: HashSet<String>,
+    /// Findings below this confidence are counted, not reported
+    /// (`--min-confidence`; default [`crate::confidence::DEFAULT_MIN`]).
+    pub min_confidence: crate::confidence::Confidence,
+}
+
+impl Default for Output {
+    fn default() -> Self {
+        Output {
+            reveal: Reveal::default(),
+            suppressed: HashSet::new(),
+            min_confidence: crate::confidence::DEFAULT_MIN,
+        }
+    }
 }
 
 /// Scans one blob; fingerprints name it by its displayed path.
@@ -156,6 +169,21 @@ pub fn settle(found: &mut [Finding], display: &str, fingerprint_path: &str) {
     }
 }
 
+/// One secret at one place is one finding, whatever found it (two decoders
+/// that decode the same base64 text, a window and its neighbour): keeps
+/// the first finding of each path, commit, position and fingerprint.
+fn one_per_place(findings: &mut Vec<Finding>) {
+    let mut seen = HashSet::new();
+    findings.retain(|f| {
+        seen.insert((
+            f.path.clone(),
+            f.provenance.as_ref().map(|p| p.commit.clone()),
+            (f.line, f.column, f.end_line, f.end_column),
+            f.fingerprint.clone(),
+        ))
+    });
+}
+
 /// Sorts findings by path, line, column, then rule: same input, same output.
 pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
@@ -188,11 +216,16 @@ pub fn finish(
     started: Instant,
 ) -> Outcome {
     crate::relabel::one_rule_per_secret(&mut findings, engine.rules());
+    one_per_place(&mut findings);
     let before = findings.len();
     findings.retain(|f| !crate::relabel::accepted(f, &output.suppressed, engine.rules()));
     // Added: a scan finished twice (directories, then standard input)
     // keeps the first count.
     stats.findings_accepted += (before - findings.len()) as u64;
+    crate::confidence::assess(&mut findings, engine.rules());
+    let before = findings.len();
+    findings.retain(|f| f.confidence >= output.min_confidence);
+    stats.findings_below_confidence += (before - findings.len()) as u64;
     sort_findings(&mut findings);
     notes.sort();
     stats.findings = findings.len() as u64;

@@ -26,6 +26,9 @@ pub struct Stats {
     /// Findings not reported because their fingerprint is accepted in the
     /// config (`[allowlist] fingerprints`).
     pub findings_accepted: u64,
+    /// Findings not reported because their confidence is below
+    /// `--min-confidence` (see [`crate::confidence`]).
+    pub findings_below_confidence: u64,
     pub rules: usize,
     pub duration_ms: u64,
     /// Binary files scanned as bytes (a compiled `.pyc`, a SQLite
