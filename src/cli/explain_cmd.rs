@@ -39,6 +39,9 @@ pub fn explain(id: &str, config: Option<&Path>) -> Result<u8> {
     if !spec.keywords.is_empty() {
         writeln!(out, "runs near: {}", escape(&spec.keywords.join(", ")))?;
     }
+    if let Some(kind) = spec.validate {
+        writeln!(out, "validated: {}", kind.describe())?;
+    }
     writeln!(out, "from: {}", escape(&rule.origin))?;
     writeln!(out)?;
     if spec.tags.iter().any(|t| t == "binance") {

@@ -7,7 +7,10 @@
 //! `digits`, `hex`, `HEX`, `b64`, `b64url`, `django` (the alphabet of
 //! Django's secret keys), and without a length `uuid` and
 //! `pem-ed25519` (a whole PEM block). `{{b64of:KIND:N}}` is the base64 of
-//! such a value, as Kubernetes secrets hold them.
+//! such a value, as Kubernetes secrets hold them. Wallet secrets
+//! (`{{bip39:12}}`, `{{wif}}`, `{{xprv}}`, `{{xrpl-seed}}`,
+//! `{{solana-json}}`…) are valid ones, checksums included: see
+//! `detectors::wallet::examples`.
 
 /// A deterministic generator (SplitMix64): same seed, same examples.
 #[derive(Debug, Clone)]
@@ -69,6 +72,11 @@ impl Fake {
         }
     }
 
+    /// `n` random bytes.
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+
     pub fn uuid(&mut self) -> String {
         format!(
             "{}-{}-{}-{}-{}",
@@ -96,7 +104,7 @@ impl Fake {
                 "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI{}\n-----END PRIVATE KEY-----\n",
                 self.string(B64, 43)
             ),
-            _ => return None,
+            _ => return crate::detectors::wallet::examples::example(kind, n, self),
         })
     }
 
