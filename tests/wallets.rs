@@ -169,7 +169,7 @@ fn issue10_wif_keys_are_found_and_checksum_failures_are_not() {
         ("keys.txt", &format!("{k3}\n")),
         ("other.py", &format!("WIF = \"{bad}\"\n")),
     ]);
-    let mut got: Vec<_> = got.into_iter().map(|(l, r, s)| (l, r, s)).collect();
+    let mut got = got;
     got.sort_by(|a, b| a.2.cmp(&b.2));
     let mut want = vec![
         (2, "bitcoin-wif-private-key".to_string(), k1),
