@@ -4,7 +4,8 @@
 //! (rules/wallets.toml); the checksum-validated kinds bring their own
 //! finders, which stand in for keywords: a phrase or a key is found with no
 //! name beside it, and a file without one costs a look at one byte in
-//! [`words::STRIDE`] (and a `memchr` for `[`).
+//! [`words::STRIDE`] (and a `memchr` for `[`). XRPL seeds, shorter than the
+//! stride, are found near their keywords.
 
 mod base58;
 pub mod examples;
@@ -64,7 +65,7 @@ impl Validate {
     pub fn finds_itself(self) -> bool {
         matches!(
             self,
-            Validate::Bip39 | Validate::Wif | Validate::XrplSeed | Validate::SolanaKeypair
+            Validate::Bip39 | Validate::Wif | Validate::SolanaKeypair
         )
     }
 }
@@ -164,12 +165,7 @@ impl Finders {
         }
         let wants = |f: fn(Validate) -> bool| self.rules.iter().any(|&(_, k)| f(k));
         let want_runs = wants(|k| k == Validate::Bip39);
-        let want_tokens = wants(|k| {
-            matches!(
-                k,
-                Validate::Wif | Validate::XrplSeed | Validate::SolanaKeypair
-            )
-        });
+        let want_tokens = wants(|k| matches!(k, Validate::Wif | Validate::SolanaKeypair));
         found.runs.clear();
         found.tokens.clear();
         found.arrays.clear();

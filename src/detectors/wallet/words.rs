@@ -4,12 +4,14 @@
 //!
 //! A *word* is a maximal run of 3 to 9 ASCII letters with no digit or `_`
 //! touching it; a *gap* between two words is 1 to [`MAX_GAP`] bytes of
-//! whitespace, quotes, `,`, `.`, `(`, `)`, `[`, `]`, `-` and digits, and
-//! starts and ends with one of the non-digits. So every idiom people write
-//! a phrase in is one run: a quoted string, a Python/JS list (`["w1",
-//! "w2"]`), one word per line, a YAML list (`- w1`), a numbered list
-//! (`1. w1`). The rule's regex (rules/wallets.toml) spells the same
-//! definition.
+//! whitespace, quotes, `,`, `.`, `(`, `)`, `[`, `]`, `-` and digits, starts
+//! and ends with one of the non-digits, and holds at least one whitespace,
+//! quote or comma (`border-left`, `os.path` and `f(x` join identifiers,
+//! they do not separate words). So every idiom people write a phrase in is
+//! one run: a quoted string, a Python/JS list (`["w1", "w2"]`), one word
+//! per line, a YAML list (`- w1`), a numbered list (`1. w1`). The rule's
+//! regex (rules/wallets.toml) matches a superset; [`mnemonic`] applies
+//! this definition.
 
 use std::sync::OnceLock;
 
@@ -39,6 +41,8 @@ const LETTER: u8 = 1;
 const DIGIT: u8 = 2;
 const UNDERSCORE: u8 = 4;
 const SEP: u8 = 8;
+/// Separators that end an identifier: whitespace, quotes, comma.
+const STRONG: u8 = 16;
 const WORD_CHAR: u8 = LETTER | DIGIT | UNDERSCORE;
 
 const fn classes() -> [u8; 256] {
@@ -54,22 +58,10 @@ const fn classes() -> [u8; 256] {
             UNDERSCORE
         } else if matches!(
             b,
-            b' ' | b'\t'
-                | b'\n'
-                | b'\r'
-                | 0x0b
-                | 0x0c
-                | b'"'
-                | b'\''
-                | b'`'
-                | b','
-                | b'.'
-                | b'('
-                | b')'
-                | b'['
-                | b']'
-                | b'-'
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | b'"' | b'\'' | b'`' | b','
         ) {
+            SEP | STRONG
+        } else if matches!(b, b'.' | b'(' | b')' | b'[' | b']' | b'-') {
             SEP
         } else {
             0
@@ -144,13 +136,43 @@ fn table() -> &'static Table {
     TABLE.get_or_init(Table::build)
 }
 
+/// A Bloom filter of the table's keys: 64 Kibit (8 KiB, in L1 cache), one
+/// bit a word, so most words of code and prose are turned away without a
+/// look into the 256 KiB table.
+struct Bloom(Vec<u64>);
+
+const BLOOM_BITS: u32 = 16;
+
+fn bloom_bit(key: u64) -> usize {
+    (key.wrapping_mul(0xff51_afd7_ed55_8ccd) >> (64 - BLOOM_BITS)) as usize
+}
+
+fn bloom() -> &'static Bloom {
+    static BLOOM: OnceLock<Bloom> = OnceLock::new();
+    BLOOM.get_or_init(|| {
+        let mut bits = vec![0u64; (1 << BLOOM_BITS) / 64];
+        for lang in LANGUAGES {
+            for w in lang.word_list() {
+                let b = bloom_bit(pack(w.as_bytes()));
+                bits[b / 64] |= 1 << (b % 64);
+            }
+        }
+        Bloom(bits)
+    })
+}
+
 /// The languages (bit `i` for `LANGUAGES[i]`) whose list holds the letters
 /// `w` (any case); 0 for none.
 fn languages_of(w: &[u8]) -> u8 {
     if !(MIN_WORD..=MAX_WORD).contains(&w.len()) {
         return 0;
     }
-    table().get(pack(w))
+    let key = pack(w);
+    let b = bloom_bit(key);
+    if bloom().0[b / 64] & (1 << (b % 64)) == 0 {
+        return 0;
+    }
+    table().get(key)
 }
 
 /// The word-char token holding `p`: `(start, end)`.
@@ -182,7 +204,7 @@ fn word_at(data: &[u8], at: usize) -> Option<(usize, usize, u8)> {
 
 /// The list word before the word starting at `s`, across a valid gap.
 fn prev_word(data: &[u8], s: usize) -> Option<(usize, usize, u8)> {
-    if s == 0 || class(data[s - 1]) != SEP {
+    if s == 0 || class(data[s - 1]) & SEP == 0 {
         return None;
     }
     let lo = s.saturating_sub(MAX_GAP);
@@ -195,7 +217,7 @@ fn prev_word(data: &[u8], s: usize) -> Option<(usize, usize, u8)> {
     if q == 0 || class(data[q - 1]) != LETTER {
         return None;
     }
-    if class(data[q]) != SEP {
+    if class(data[q]) & SEP == 0 || !data[q..s].iter().any(|&b| class(b) & STRONG != 0) {
         return None;
     }
     let (ws, we) = token(data, q - 1);
@@ -208,7 +230,7 @@ fn prev_word(data: &[u8], s: usize) -> Option<(usize, usize, u8)> {
 
 /// The list word after the word ending at `e`, across a valid gap.
 fn next_word(data: &[u8], e: usize) -> Option<(usize, usize, u8)> {
-    if e >= data.len() || class(data[e]) != SEP {
+    if e >= data.len() || class(data[e]) & SEP == 0 {
         return None;
     }
     let hi = (e + MAX_GAP).min(data.len());
@@ -216,23 +238,26 @@ fn next_word(data: &[u8], e: usize) -> Option<(usize, usize, u8)> {
     while q < hi && class(data[q]) & (SEP | DIGIT) != 0 {
         q += 1;
     }
-    if q >= data.len() || class(data[q]) != LETTER || class(data[q - 1]) != SEP {
+    if q >= data.len()
+        || class(data[q]) != LETTER
+        || class(data[q - 1]) & SEP == 0
+        || !data[e..q].iter().any(|&b| class(b) & STRONG != 0)
+    {
         return None;
     }
     word_at(data, q)
 }
 
-/// How many bytes apart the finder looks: no run of 12 words (47 bytes at
-/// least) and no base58 candidate (29 characters at least) fits between
-/// two samples.
-pub const STRIDE: usize = 24;
+/// How many bytes apart the finder looks: no run of 12 words (12 words of
+/// 3 letters and 11 gaps: 47 bytes at least) and no base58 candidate (51
+/// characters at least) fits between two samples, so each holds one.
+pub const STRIDE: usize = 47;
 
-/// Shapes of base58 tokens worth checking: an XRPL seed (`s`, 29 to 31
-/// characters), a WIF key (51 or 52 characters starting with 5, K, L, 9 or
-/// c), 64 bytes of a Solana keypair (86 to 88 characters).
+/// Shapes of base58 tokens worth checking: a WIF key (51 or 52 characters
+/// starting with 5, K, L, 9 or c), 64 bytes of a Solana keypair (86 to 88
+/// characters).
 fn base58_candidate(t: &[u8]) -> bool {
     let ok = match t.len() {
-        29..=31 => t[0] == b's',
         51..=52 => matches!(t[0], b'5' | b'K' | b'L' | b'9' | b'c'),
         86..=88 => true,
         _ => false,
@@ -247,7 +272,7 @@ fn base58_candidate(t: &[u8]) -> bool {
 /// It reads one position in [`STRIDE`] and what surrounds it: a run or a
 /// token covering that position is found from it, and nothing shorter than
 /// the stride can hide between two positions. A text without list words
-/// costs a table look-up every 24 bytes.
+/// costs a token and a Bloom-filter look-up every 47 bytes.
 pub fn find(
     data: &[u8],
     want_runs: bool,
@@ -276,7 +301,7 @@ pub fn find(
                     resume = resume.max(from_gap(data, p, runs));
                 }
             }
-        } else if want_runs && c == SEP {
+        } else if want_runs && c & SEP != 0 {
             resume = resume.max(from_gap(data, p, runs));
         }
         p = resume;
@@ -294,7 +319,7 @@ fn from_gap(data: &[u8], p: usize, runs: &mut Vec<usize>) -> usize {
     if q < data.len()
         && q > 0
         && class(data[q]) == LETTER
-        && class(data[q - 1]) == SEP
+        && class(data[q - 1]) & SEP != 0
         && let Some((s, e, _)) = word_at(data, q)
     {
         let end = expand(data, s, e, runs);
@@ -339,31 +364,56 @@ fn words_of(span: &[u8]) -> Vec<(usize, usize)> {
     out
 }
 
-/// The first mnemonic in `span` (text the rule's regex matched: words and
-/// gaps as defined above) whose checksum holds: `(start, end, canonical)`,
-/// offsets in `span`, canonical the lowercase words joined by one space.
+/// The first mnemonic in `span` (text the rule's regex matched) whose
+/// checksum holds: `(start, end, canonical)`, offsets in `span`, canonical
+/// the lowercase words joined by one space.
 ///
-/// In each language, a maximal run of list words is tried at the lengths
-/// of a mnemonic touching either end of the run (a phrase sits between
-/// other text, not inside a longer run of list words); a run longer than
-/// 48 words is a word list. Words in list order (an excerpt of the list
-/// itself) are not a phrase.
+/// In each language, a maximal run of list words (linked by gaps as
+/// defined above, all in lower case or all in upper case) is tried at the
+/// lengths of a mnemonic touching either end of the run (a phrase sits
+/// between other text, not inside a longer run of list words); a run
+/// longer than 48 words is a word list. Words in list order (an excerpt of
+/// the list itself) and words repeated more than twice (`blue blue blue…`,
+/// code's lists of names) are not a phrase: a generated one has a repeat
+/// in 3% of 12-word phrases.
 pub fn mnemonic(span: &[u8]) -> Option<(usize, usize, Vec<u8>)> {
     let words = words_of(span);
     let lower: Vec<String> = words
         .iter()
         .map(|&(s, e)| String::from_utf8_lossy(&span[s..e]).to_ascii_lowercase())
         .collect();
+    // 0: lower case, 1: upper case, 2: mixed (never part of a phrase).
+    let case: Vec<u8> = words
+        .iter()
+        .map(|&(s, e)| {
+            let w = &span[s..e];
+            if w.iter().all(u8::is_ascii_lowercase) {
+                0
+            } else if w.iter().all(u8::is_ascii_uppercase) {
+                1
+            } else {
+                2
+            }
+        })
+        .collect();
+    // Whether word k and word k + 1 are neighbours in a phrase.
+    let linked: Vec<bool> = (0..words.len().saturating_sub(1))
+        .map(|k| {
+            case[k] == case[k + 1]
+                && next_word(span, words[k].1).is_some_and(|(s, _, _)| s == words[k + 1].0)
+        })
+        .collect();
     let mut best: Option<(usize, usize, Vec<u8>)> = None;
     for lang in LANGUAGES {
+        let in_list = |k: usize| case[k] < 2 && lang.find_word(&lower[k]).is_some();
         let mut i = 0;
         while i < lower.len() {
-            if lang.find_word(&lower[i]).is_none() {
+            if !in_list(i) {
                 i += 1;
                 continue;
             }
-            let mut j = i;
-            while j < lower.len() && lang.find_word(&lower[j]).is_some() {
+            let mut j = i + 1;
+            while j < lower.len() && linked[j - 1] && in_list(j) {
                 j += 1;
             }
             let n = j - i;
@@ -401,6 +451,12 @@ fn first_valid(lang: Language, run: &[String]) -> Option<(usize, usize)> {
 fn valid(lang: Language, words: &[String]) -> bool {
     let indices: Vec<u16> = words.iter().filter_map(|w| lang.find_word(w)).collect();
     if indices.windows(2).all(|w| w[0] < w[1]) {
+        return false;
+    }
+    let mut distinct = indices.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() + 2 < indices.len() {
         return false;
     }
     Mnemonic::parse_in_normalized(lang, &words.join(" ")).is_ok()
@@ -531,5 +587,24 @@ mod tests {
         // The list itself, in order, is not a phrase.
         let list = Language::English.word_list()[..12].join(" ");
         assert!(mnemonic(list.as_bytes()).is_none());
+        // Code's lists of names: repeats, identifiers joined by `-` or `.`,
+        // mixed case (found in pyc string tables and CSS keyword lists).
+        for n in 0..16 {
+            let blue = format!("'{}'", vec!["blue"; 11 + n].join("'\n'"));
+            assert!(mnemonic(blue.as_bytes()).is_none(), "{blue}");
+        }
+        let p = phrase(10, 12);
+        let hyphens = p.replace(' ', "-");
+        let dots = p.replace(' ', ".");
+        let mixed = p.replacen(p.split(' ').next().unwrap(), "File", 1);
+        assert!(mnemonic(p.as_bytes()).is_some());
+        for text in [hyphens, dots] {
+            assert!(mnemonic(text.as_bytes()).is_none(), "{text}");
+            let (mut runs, mut tokens) = (Vec::new(), Vec::new());
+            find(text.as_bytes(), true, false, &mut runs, &mut tokens);
+            assert!(runs.is_empty(), "{text}");
+        }
+        // With a capitalised first word the phrase is 11 words: no phrase.
+        assert!(mnemonic(mixed.as_bytes()).is_none());
     }
 }
