@@ -293,7 +293,7 @@ pub fn find(
                 tokens.push(s);
             }
             if want_runs {
-                if letters_only(t) {
+                if (MIN_WORD..=MAX_WORD).contains(&t.len()) && letters_only(t) {
                     if languages_of(t) != 0 {
                         resume = resume.max(next(expand(data, s, e, runs)));
                     }
