@@ -53,6 +53,22 @@ impl Hits {
         self.full.extend_from_slice(rules);
     }
 
+    /// Adds places (ascending offsets) where rule `r` must look, found by
+    /// a finder of its own rather than by keywords (`detectors::wallet`).
+    pub fn add(&mut self, r: u32, offsets: &[usize]) {
+        if offsets.is_empty() {
+            return;
+        }
+        let offs = &mut self.offsets[r as usize];
+        if offs.is_empty() {
+            let at = self.selected.partition_point(|&s| s < r);
+            self.selected.insert(at, r);
+        }
+        offs.extend_from_slice(offsets);
+        offs.sort_unstable();
+        offs.dedup();
+    }
+
     /// Offsets of rule `r`'s keywords, ascending.
     pub fn offsets(&self, r: u32) -> &[usize] {
         &self.offsets[r as usize]
@@ -123,6 +139,13 @@ impl Prefilter {
             unconditional,
             rule_count: owners.len(),
         }
+    }
+
+    /// Rule `r` has no keywords but a finder of its own
+    /// (`detectors::wallet`), which records where it must look: it does not
+    /// search every file in full.
+    pub fn exempt(&mut self, r: u32) {
+        self.unconditional.retain(|&u| u != r);
     }
 
     /// Finds every keyword in `data` and records, per rule, where they are.

@@ -44,6 +44,9 @@ pub fn explain(id: &str, config: Option<&Path>) -> Result<u8> {
         "confidence: {} before context (a parsed key or a pair raises it; documentation, examples and sample prose lower it)",
         spec.base_confidence()
     )?;
+    if let Some(kind) = spec.validate {
+        writeln!(out, "validated: {}", kind.describe())?;
+    }
     writeln!(out, "from: {}", escape(&rule.origin))?;
     writeln!(out)?;
     if spec.tags.iter().any(|t| t == "binance") {

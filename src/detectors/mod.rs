@@ -8,6 +8,7 @@ mod decode;
 mod facts;
 pub mod keys;
 pub mod names;
+pub mod wallet;
 pub mod windows;
 
 use crate::prefilter::{Hits, Prefilter};
@@ -43,6 +44,7 @@ pub struct Scratch {
     hits: Hits,
     windows: Vec<Window>,
     silenced: Vec<Match>,
+    wallet: wallet::Found,
 }
 
 impl Scratch {
@@ -59,6 +61,7 @@ impl Scratch {
 pub struct Engine {
     rules: RuleSet,
     prefilter: Prefilter,
+    finders: wallet::Finders,
 }
 
 /// How the file being scanned is named, for path allowlists: the path as
@@ -87,8 +90,16 @@ impl Engine {
             .map(|r| r.spec.keywords.as_slice())
             .chain(rules.decoders.iter().map(|d| d.spec.keywords.as_slice()))
             .collect();
-        let prefilter = Prefilter::new(&owners, small);
-        Engine { rules, prefilter }
+        let mut prefilter = Prefilter::new(&owners, small);
+        let finders = wallet::Finders::new(rules.rules.iter().map(|r| r.spec.validate));
+        for r in finders.rules() {
+            prefilter.exempt(r);
+        }
+        Engine {
+            rules,
+            prefilter,
+            finders,
+        }
     }
 
     pub fn rules(&self) -> &RuleSet {
@@ -148,6 +159,8 @@ impl Engine {
             scratch.hits.force_full(&all);
         } else {
             self.prefilter.scan(data, &mut scratch.hits);
+            self.finders
+                .scan(data, &mut scratch.hits, &mut scratch.wallet);
         }
         let mut facts = facts::BlobFacts::default();
         let whole = [Window {
@@ -223,7 +236,7 @@ impl Engine {
             if s == e {
                 return e;
             }
-            let candidate = Match {
+            let mut candidate = Match {
                 rule: r,
                 start: base + s,
                 end: base + e,
@@ -231,11 +244,33 @@ impl Engine {
                 match_end: base + me,
                 decoded: None,
             };
+            let validated = match rule.spec.validate {
+                Some(kind) => match wallet::validate(kind, data, candidate.start, candidate.end) {
+                    Some(v) => Some(v),
+                    None => return e,
+                },
+                None => None,
+            };
+            if let Some(v) = &validated
+                && (v.start, v.end) != (candidate.start, candidate.end)
+            {
+                // A phrase inside longer text: the match is the phrase.
+                (candidate.start, candidate.end) = (v.start, v.end);
+                (candidate.match_start, candidate.match_end) = (v.start, v.end);
+            }
             let name = group(caps, &compiled.name_groups)
                 .map(|(s, e)| (base + s, base + e))
                 .or_else(|| names::assigned_name(data, candidate.start));
+            let canonical = validated.as_ref().map(|v| v.canonical.as_slice());
+            // After a validated secret (a phrase inside longer text), the
+            // search resumes right after it.
+            let resume = if validated.is_some() {
+                candidate.end - base
+            } else {
+                e
+            };
             // Windows are merged, so no text is reached twice.
-            if self.accepts(rule, data, &candidate, name, facts) {
+            if self.accepts(rule, data, &candidate, name, facts, canonical) {
                 let first = candidate.match_start.min(candidate.start);
                 let last = candidate.match_end.max(candidate.end);
                 if facts.inline_allowed(data, first, last) {
@@ -244,7 +279,7 @@ impl Engine {
                     out.push(candidate);
                 }
             }
-            e
+            resume
         });
     }
 
@@ -257,13 +292,23 @@ impl Engine {
         m: &Match,
         name: Option<(usize, usize)>,
         facts: &mut facts::BlobFacts,
+        canonical: Option<&[u8]>,
     ) -> bool {
         let spec = &rule.spec;
         let compiled = rule.compiled();
         let secret = &data[m.start..m.end];
+        // A value whose checksum holds is no placeholder, whatever words or
+        // runs it holds; only the published examples listed are dropped.
+        let proven = spec.validate.is_some_and(|v| v.is_checksum());
+        let global = &self.rules.allowlist;
+        if let Some(c) = canonical
+            && (compiled.allowlist.lists_secret(c) || global.lists_secret(c))
+        {
+            return false;
+        }
         // Runs of `A`s are zero bytes in a key's DER or SSH encoding, not
         // a placeholder: the check is for short, flat secrets.
-        let structured = spec.tags.iter().any(|t| t == "pem");
+        let structured = proven || spec.tags.iter().any(|t| t == "pem");
         if !structured && secret.len() < SHORT_SECRET && checks::has_sequence(secret, 7) {
             return false;
         }
@@ -275,7 +320,8 @@ impl Engine {
         // A PEM body that is no key in any encoding (keyboard mash, a
         // placeholder): not a private key. Fragments stay, at low
         // confidence (`crate::confidence`).
-        if structured && keys::pem_shape(secret) == keys::KeyShape::NotAKey {
+        let pem = spec.tags.iter().any(|t| t == "pem");
+        if pem && keys::pem_shape(secret) == keys::KeyShape::NotAKey {
             return false;
         }
         if !spec.require.iter().all(|&c| checks::has_class(secret, c)) {
@@ -284,8 +330,7 @@ impl Engine {
         if spec.reject.iter().any(|&r| checks::rejects(r, secret)) {
             return false;
         }
-        let global = &self.rules.allowlist;
-        if compiled.allowlist.allows_secret(secret) || global.allows_secret(secret) {
+        if !proven && (compiled.allowlist.allows_secret(secret) || global.allows_secret(secret)) {
             return false;
         }
         if let Some((s, e)) = name {

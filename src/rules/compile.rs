@@ -121,15 +121,30 @@ impl Allowlist {
         self.checks().ok()
     }
 
-    /// True when the secret itself is allowlisted.
+    /// True when the secret itself is allowlisted. A hex value is also
+    /// looked up without `0x` and in lowercase (the form the wallet test
+    /// keys are listed in).
     pub fn allows_secret(&self, secret: &[u8]) -> bool {
         if self.secrets.contains(secret) {
+            return true;
+        }
+        let bare = secret.strip_prefix(b"0x").unwrap_or(secret);
+        if bare.len() == 64
+            && bare.iter().all(u8::is_ascii_hexdigit)
+            && self.secrets.contains(&bare.to_ascii_lowercase())
+        {
             return true;
         }
         self.values().is_some_and(|v| {
             v.regexes.as_ref().is_some_and(|s| s.is_match(secret))
                 || v.stopwords.as_ref().is_some_and(|s| s.is_match(secret))
         })
+    }
+
+    /// True when the secret is one of the exact values listed (`secrets`),
+    /// whatever the regexes and stopwords say.
+    pub fn lists_secret(&self, secret: &[u8]) -> bool {
+        self.secrets.contains(secret)
     }
 
     pub fn allows_name(&self, name: &[u8]) -> bool {

@@ -11,7 +11,10 @@
 //! (`crate::detectors::keys`): `rsa-pkcs1`, `rsa-pkcs8`, `ec-sec1`,
 //! `ec-pkcs8`, `dsa`, `openssh-ed25519` (`{{ec-sec1:N}}`: lines of N
 //! characters, one line for N past the body's length). `{{b64of:KIND:N}}` is the base64
-//! of such a value, as Kubernetes secrets hold them.
+//! of such a value, as Kubernetes secrets hold them. Wallet secrets
+//! (`{{bip39:12}}`, `{{wif}}`, `{{xprv}}`, `{{xrpl-seed}}`,
+//! `{{solana-json}}`…) are valid ones, checksums included: see
+//! `detectors::wallet::examples`.
 
 /// A deterministic generator (SplitMix64): same seed, same examples.
 #[derive(Debug, Clone)]
@@ -73,6 +76,11 @@ impl Fake {
         }
     }
 
+    /// `n` random bytes.
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+
     pub fn uuid(&mut self) -> String {
         format!(
             "{}-{}-{}-{}-{}",
@@ -110,7 +118,7 @@ impl Fake {
                 "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI{}\n-----END PRIVATE KEY-----\n",
                 self.string(B64, 43)
             ),
-            _ => return None,
+            _ => return crate::detectors::wallet::examples::example(kind, n, self),
         })
     }
 

@@ -22,6 +22,7 @@ pub const BUILTIN: &[(&str, &str)] = pack![
     "rules/known-examples.toml",
     "rules/private-keys.toml",
     "rules/binance.toml",
+    "rules/wallets.toml",
     "rules/services.toml",
     "rules/exchanges.toml",
     "rules/generic.toml",

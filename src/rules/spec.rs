@@ -173,6 +173,31 @@ pub enum Reject {
     EncodedText,
 }
 
+/// A structural check of the secret beyond its regex, run by
+/// `detectors::wallet`. Checksum-validated kinds (all but `secp256k1`)
+/// also need no keyword: their own cheap finder picks the places to look,
+/// and the pack's placeholder checks (stopwords, sequences) do not apply to
+/// a value whose checksum holds; only the exact values listed as published
+/// examples (compared in a canonical form) are dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Validate {
+    /// A BIP-39 mnemonic of 12/15/18/21/24 list words whose checksum holds.
+    Bip39,
+    /// A Bitcoin WIF private key: base58check, version 0x80 or 0xEF.
+    Wif,
+    /// A BIP-32 extended private key (`xprv`, `tprv`, `yprv`, `zprv`...).
+    Bip32Private,
+    /// An XRPL family seed (`s…`): base58check in the XRPL alphabet.
+    XrplSeed,
+    /// A Solana keypair (64 bytes, base58 or a JSON array of numbers)
+    /// whose second half is the Ed25519 public key of its first half.
+    SolanaKeypair,
+    /// A secp256k1 private key in hex: in range (0 < k < n). Not a
+    /// checksum: the rule's other value checks still apply.
+    Secp256k1,
+}
+
 fn yes() -> bool {
     true
 }
@@ -213,6 +238,9 @@ pub struct RuleSpec {
     pub reject: Vec<Reject>,
     #[serde(default)]
     pub context: Option<ContextSpec>,
+    /// A structural or checksum validation of the secret (see [`Validate`]).
+    #[serde(default)]
+    pub validate: Option<Validate>,
     /// Whether the pack-wide `names` allowlist applies. Tokens that carry
     /// their own prefix (`ghp_`, `AKIA`) are secrets whatever their name.
     #[serde(default = "yes")]

@@ -1,0 +1,610 @@
+//! BIP-39 mnemonics (<https://github.com/bitcoin/bips/blob/master/bip-0039.mediawiki>):
+//! the word lists and the checksum come from the `bip39` crate; this file
+//! only finds runs of list words in text, cheaply.
+//!
+//! A *word* is a maximal run of 3 to 9 ASCII letters with no digit or `_`
+//! touching it; a *gap* between two words is 1 to [`MAX_GAP`] bytes of
+//! whitespace, quotes, `,`, `.`, `(`, `)`, `[`, `]`, `-` and digits, starts
+//! and ends with one of the non-digits, and holds at least one whitespace,
+//! quote or comma (`border-left`, `os.path` and `f(x` join identifiers,
+//! they do not separate words). So every idiom people write a phrase in is
+//! one run: a quoted string, a Python/JS list (`["w1", "w2"]`), one word
+//! per line, a YAML list (`- w1`), a numbered list (`1. w1`). The rule's
+//! regex (rules/wallets.toml) matches a superset; [`mnemonic`] applies
+//! this definition.
+
+use std::sync::OnceLock;
+
+use bip39::{Language, Mnemonic};
+
+/// The official lists written in ASCII letters (the others need Unicode
+/// normalisation and words of other scripts).
+pub const LANGUAGES: [Language; 4] = [
+    Language::English,
+    Language::Italian,
+    Language::Czech,
+    Language::Portuguese,
+];
+
+const MIN_WORD: usize = 3;
+const MAX_WORD: usize = 9;
+/// Longest gap between two words of a phrase (`",\n            "` in an
+/// indented JSON list is 16).
+pub const MAX_GAP: usize = 40;
+/// A mnemonic has 12, 15, 18, 21 or 24 words.
+pub const LENGTHS: [usize; 5] = [24, 21, 18, 15, 12];
+const MIN_WORDS: usize = 12;
+/// A run of more list words than this is a word list, not a phrase.
+const MAX_RUN: usize = 48;
+
+const LETTER: u8 = 1;
+const DIGIT: u8 = 2;
+const UNDERSCORE: u8 = 4;
+const SEP: u8 = 8;
+/// Separators that end an identifier: whitespace, quotes, comma.
+const STRONG: u8 = 16;
+const WORD_CHAR: u8 = LETTER | DIGIT | UNDERSCORE;
+
+const fn classes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = if b.is_ascii_alphabetic() {
+            LETTER
+        } else if b.is_ascii_digit() {
+            DIGIT
+        } else if b == b'_' {
+            UNDERSCORE
+        } else if matches!(
+            b,
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | b'"' | b'\'' | b'`' | b','
+        ) {
+            SEP | STRONG
+        } else if matches!(b, b'.' | b'(' | b')' | b'[' | b']' | b'-') {
+            SEP
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+}
+
+static CLASS: [u8; 256] = classes();
+
+fn class(b: u8) -> u8 {
+    CLASS[b as usize]
+}
+
+/// Every word of [`LANGUAGES`], by its letters packed in a u64 (5 bits a
+/// letter), in an open-addressing table; the value is a bit mask of the
+/// languages whose list holds it.
+struct Table {
+    keys: Vec<u64>,
+    langs: Vec<u8>,
+    shift: u32,
+}
+
+const TABLE_BITS: u32 = 15;
+
+fn pack(word: &[u8]) -> u64 {
+    word.iter()
+        .fold(0u64, |k, &b| (k << 5) | u64::from((b | 0x20) - b'a' + 1))
+}
+
+impl Table {
+    fn slot(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+    }
+
+    fn build() -> Self {
+        let size = 1usize << TABLE_BITS;
+        let mut t = Table {
+            keys: vec![0; size],
+            langs: vec![0; size],
+            shift: 64 - TABLE_BITS,
+        };
+        for (i, lang) in LANGUAGES.iter().enumerate() {
+            for w in lang.word_list() {
+                let key = pack(w.as_bytes());
+                let mut s = t.slot(key);
+                while t.keys[s] != 0 && t.keys[s] != key {
+                    s = (s + 1) & (size - 1);
+                }
+                t.keys[s] = key;
+                t.langs[s] |= 1 << i;
+            }
+        }
+        t
+    }
+
+    fn get(&self, key: u64) -> u8 {
+        let mut s = self.slot(key);
+        loop {
+            match self.keys[s] {
+                0 => return 0,
+                k if k == key => return self.langs[s],
+                _ => s = (s + 1) & (self.keys.len() - 1),
+            }
+        }
+    }
+}
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(Table::build)
+}
+
+/// A Bloom filter of the table's keys: 64 Kibit (8 KiB, in L1 cache), one
+/// bit a word, so most words of code and prose are turned away without a
+/// look into the 256 KiB table.
+struct Bloom(Vec<u64>);
+
+const BLOOM_BITS: u32 = 16;
+
+fn bloom_bit(key: u64) -> usize {
+    (key.wrapping_mul(0xff51_afd7_ed55_8ccd) >> (64 - BLOOM_BITS)) as usize
+}
+
+fn bloom() -> &'static Bloom {
+    static BLOOM: OnceLock<Bloom> = OnceLock::new();
+    BLOOM.get_or_init(|| {
+        let mut bits = vec![0u64; (1 << BLOOM_BITS) / 64];
+        for lang in LANGUAGES {
+            for w in lang.word_list() {
+                let b = bloom_bit(pack(w.as_bytes()));
+                bits[b / 64] |= 1 << (b % 64);
+            }
+        }
+        Bloom(bits)
+    })
+}
+
+/// The languages (bit `i` for `LANGUAGES[i]`) whose list holds the letters
+/// `w` (any case); 0 for none.
+fn languages_of(w: &[u8]) -> u8 {
+    if !(MIN_WORD..=MAX_WORD).contains(&w.len()) {
+        return 0;
+    }
+    let key = pack(w);
+    let b = bloom_bit(key);
+    if bloom().0[b / 64] & (1 << (b % 64)) == 0 {
+        return 0;
+    }
+    table().get(key)
+}
+
+/// The word-char token holding `p`: `(start, end)`.
+fn token(data: &[u8], p: usize) -> (usize, usize) {
+    let mut s = p;
+    while s > 0 && class(data[s - 1]) & WORD_CHAR != 0 {
+        s -= 1;
+    }
+    let mut e = p;
+    while e < data.len() && class(data[e]) & WORD_CHAR != 0 {
+        e += 1;
+    }
+    (s, e)
+}
+
+fn letters_only(t: &[u8]) -> bool {
+    t.iter().all(|&b| class(b) == LETTER)
+}
+
+/// The list word starting at `at` (a letter after a gap byte), if any.
+fn word_at(data: &[u8], at: usize) -> Option<(usize, usize, u8)> {
+    let (s, e) = token(data, at);
+    let w = &data[s..e];
+    (s == at && letters_only(w))
+        .then(|| languages_of(w))
+        .filter(|&m| m != 0)
+        .map(|m| (s, e, m))
+}
+
+/// The list word before the word starting at `s`, across a valid gap.
+fn prev_word(data: &[u8], s: usize) -> Option<(usize, usize, u8)> {
+    if s == 0 || class(data[s - 1]) & SEP == 0 {
+        return None;
+    }
+    let lo = s.saturating_sub(MAX_GAP);
+    let mut q = s - 1;
+    while q > lo && class(data[q - 1]) & (SEP | DIGIT) != 0 {
+        q -= 1;
+    }
+    // `q` is the gap's first byte; before it must sit a letter, and the gap
+    // must not start with a digit.
+    if q == 0 || class(data[q - 1]) != LETTER {
+        return None;
+    }
+    if class(data[q]) & SEP == 0 || !data[q..s].iter().any(|&b| class(b) & STRONG != 0) {
+        return None;
+    }
+    let (ws, we) = token(data, q - 1);
+    let w = &data[ws..we];
+    (letters_only(w) && we == q)
+        .then(|| languages_of(w))
+        .filter(|&m| m != 0)
+        .map(|m| (ws, we, m))
+}
+
+/// The list word after the word ending at `e`, across a valid gap.
+fn next_word(data: &[u8], e: usize) -> Option<(usize, usize, u8)> {
+    if e >= data.len() || class(data[e]) & SEP == 0 {
+        return None;
+    }
+    let hi = (e + MAX_GAP).min(data.len());
+    let mut q = e;
+    while q < hi && class(data[q]) & (SEP | DIGIT) != 0 {
+        q += 1;
+    }
+    if q >= data.len()
+        || class(data[q]) != LETTER
+        || class(data[q - 1]) & SEP == 0
+        || !data[e..q].iter().any(|&b| class(b) & STRONG != 0)
+    {
+        return None;
+    }
+    word_at(data, q)
+}
+
+/// How many bytes apart the finder looks: no run of 12 words (12 words of
+/// 3 letters and 11 gaps: 47 bytes at least) and no base58 candidate (51
+/// characters at least) fits between two samples, so each holds one.
+pub const STRIDE: usize = 47;
+
+/// Shapes of base58 tokens worth checking: a WIF key (51 or 52 characters
+/// starting with 5, K, L, 9 or c), 64 bytes of a Solana keypair (86 to 88
+/// characters).
+fn base58_candidate(t: &[u8]) -> bool {
+    let ok = match t.len() {
+        51..=52 => matches!(t[0], b'5' | b'K' | b'L' | b'9' | b'c'),
+        86..=88 => true,
+        _ => false,
+    };
+    ok && !t.contains(&b'_')
+}
+
+/// Where mnemonics and base58 tokens may be: the start of every run of
+/// 12 or more list words (`runs`) and of every base58 candidate token
+/// (`tokens`), in ascending order, never missing one.
+///
+/// It reads one position in [`STRIDE`] and what surrounds it: a run or a
+/// token covering that position is found from it, and nothing shorter than
+/// the stride can hide between two positions. A text without list words
+/// costs a token and a Bloom-filter look-up every 47 bytes.
+pub fn find(
+    data: &[u8],
+    want_runs: bool,
+    want_tokens: bool,
+    runs: &mut Vec<usize>,
+    tokens: &mut Vec<usize>,
+) {
+    let mut p = STRIDE - 1;
+    let next = |e: usize| (e / STRIDE + 1) * STRIDE - 1;
+    while p < data.len() {
+        let c = class(data[p]);
+        let mut resume = p + STRIDE;
+        if c & WORD_CHAR != 0 {
+            let (s, e) = token(data, p);
+            let t = &data[s..e];
+            resume = next(e).max(resume);
+            if want_tokens && base58_candidate(t) {
+                tokens.push(s);
+            }
+            if want_runs {
+                if (MIN_WORD..=MAX_WORD).contains(&t.len()) && letters_only(t) {
+                    if languages_of(t) != 0 {
+                        resume = resume.max(next(expand(data, s, e, runs)));
+                    }
+                } else if t.iter().all(|&b| class(b) == DIGIT) {
+                    resume = resume.max(from_gap(data, p, runs));
+                }
+            }
+        } else if want_runs && c & SEP != 0 {
+            resume = resume.max(from_gap(data, p, runs));
+        }
+        p = resume;
+    }
+}
+
+/// From a position in a gap: the run through the next word, if any.
+/// Returns the next sample position.
+fn from_gap(data: &[u8], p: usize, runs: &mut Vec<usize>) -> usize {
+    let hi = (p + MAX_GAP).min(data.len());
+    let mut q = p;
+    while q < hi && class(data[q]) & (SEP | DIGIT) != 0 {
+        q += 1;
+    }
+    if q < data.len()
+        && q > 0
+        && class(data[q]) == LETTER
+        && class(data[q - 1]) & SEP != 0
+        && let Some((s, e, _)) = word_at(data, q)
+    {
+        let end = expand(data, s, e, runs);
+        return (end / STRIDE + 1) * STRIDE - 1;
+    }
+    p + STRIDE
+}
+
+/// The maximal run of list words through the word `s..e`; records its
+/// start when it has 12 words or more. Returns its end.
+fn expand(data: &[u8], s: usize, e: usize, runs: &mut Vec<usize>) -> usize {
+    let (mut start, mut end, mut n) = (s, e, 1);
+    while let Some((ps, _, _)) = prev_word(data, start) {
+        start = ps;
+        n += 1;
+    }
+    while let Some((_, ne, _)) = next_word(data, end) {
+        end = ne;
+        n += 1;
+    }
+    if n >= MIN_WORDS && runs.last().is_none_or(|&l| l < start) {
+        runs.push(start);
+    }
+    end
+}
+
+/// The words (letter tokens) of `span`, with their offsets in it.
+fn words_of(span: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < span.len() {
+        if class(span[i]) & WORD_CHAR == 0 {
+            i += 1;
+            continue;
+        }
+        let (s, e) = token(span, i);
+        if letters_only(&span[s..e]) {
+            out.push((s, e));
+        }
+        i = e;
+    }
+    out
+}
+
+/// The first mnemonic in `span` (text the rule's regex matched) whose
+/// checksum holds: `(start, end, canonical)`, offsets in `span`, canonical
+/// the lowercase words joined by one space.
+///
+/// In each language, a maximal run of list words (linked by gaps as
+/// defined above, all in lower case or all in upper case) is tried at the
+/// lengths of a mnemonic touching either end of the run (a phrase sits
+/// between other text, not inside a longer run of list words); a run
+/// longer than 48 words is a word list. Words in list order (an excerpt of
+/// the list itself) and words repeated more than twice (`blue blue blue…`,
+/// code's lists of names) are not a phrase: a generated one has a repeat
+/// in 3% of 12-word phrases.
+pub fn mnemonic(span: &[u8]) -> Option<(usize, usize, Vec<u8>)> {
+    let words = words_of(span);
+    let lower: Vec<String> = words
+        .iter()
+        .map(|&(s, e)| String::from_utf8_lossy(&span[s..e]).to_ascii_lowercase())
+        .collect();
+    // 0: lower case, 1: upper case, 2: mixed (never part of a phrase).
+    let case: Vec<u8> = words
+        .iter()
+        .map(|&(s, e)| {
+            let w = &span[s..e];
+            if w.iter().all(u8::is_ascii_lowercase) {
+                0
+            } else if w.iter().all(u8::is_ascii_uppercase) {
+                1
+            } else {
+                2
+            }
+        })
+        .collect();
+    // Whether word k and word k + 1 are neighbours in a phrase.
+    let linked: Vec<bool> = (0..words.len().saturating_sub(1))
+        .map(|k| {
+            case[k] == case[k + 1]
+                && next_word(span, words[k].1).is_some_and(|(s, _, _)| s == words[k + 1].0)
+        })
+        .collect();
+    let mut best: Option<(usize, usize, Vec<u8>)> = None;
+    for lang in LANGUAGES {
+        let in_list = |k: usize| case[k] < 2 && lang.find_word(&lower[k]).is_some();
+        let mut i = 0;
+        while i < lower.len() {
+            if !in_list(i) {
+                i += 1;
+                continue;
+            }
+            let mut j = i + 1;
+            while j < lower.len() && linked[j - 1] && in_list(j) {
+                j += 1;
+            }
+            let n = j - i;
+            if (MIN_WORDS..=MAX_RUN).contains(&n)
+                && let Some((a, b)) = first_valid(lang, &lower[i..j])
+            {
+                let (a, b) = (i + a, i + b);
+                let start = words[a].0;
+                if best.as_ref().is_none_or(|x| start < x.0) {
+                    best = Some((start, words[b - 1].1, lower[a..b].join(" ").into_bytes()));
+                }
+            }
+            i = j;
+        }
+    }
+    best
+}
+
+/// The first window `(from, to)` of `run` that is a valid mnemonic: at the
+/// run's start first, longest first, then at its end.
+fn first_valid(lang: Language, run: &[String]) -> Option<(usize, usize)> {
+    let n = run.len();
+    let mut tries: Vec<(usize, usize)> = Vec::new();
+    for k in LENGTHS.into_iter().filter(|&k| k <= n) {
+        tries.push((0, k));
+    }
+    for k in LENGTHS.into_iter().filter(|&k| k <= n) {
+        tries.push((n - k, n));
+    }
+    tries.dedup();
+    tries.sort_by_key(|&(a, b)| (a, std::cmp::Reverse(b)));
+    tries.into_iter().find(|&(a, b)| valid(lang, &run[a..b]))
+}
+
+fn valid(lang: Language, words: &[String]) -> bool {
+    let indices: Vec<u16> = words.iter().filter_map(|w| lang.find_word(w)).collect();
+    if indices.windows(2).all(|w| w[0] < w[1]) {
+        return false;
+    }
+    let mut distinct = indices.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() + 2 < indices.len() {
+        return false;
+    }
+    Mnemonic::parse_in_normalized(lang, &words.join(" ")).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phrase(seed: u8, words: usize) -> String {
+        let entropy: Vec<u8> = (0..words * 4 / 3)
+            .map(|i| {
+                seed.wrapping_mul(31)
+                    .wrapping_add((i as u8).wrapping_mul(97))
+            })
+            .collect();
+        Mnemonic::from_entropy(&entropy).unwrap().to_string()
+    }
+
+    /// The slow way: every run of 12+ list words, by a plain tokenisation.
+    fn reference_runs(data: &[u8]) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < data.len() {
+            if class(data[i]) == LETTER
+                && (i == 0 || class(data[i - 1]) & WORD_CHAR == 0)
+                && let Some((s, e, _)) = word_at(data, i)
+                && (e == data.len() || class(data[e]) & WORD_CHAR == 0)
+            {
+                let (mut end, mut n) = (e, 1);
+                let first = prev_word(data, s).is_none();
+                while let Some((_, ne, _)) = next_word(data, end) {
+                    end = ne;
+                    n += 1;
+                }
+                if first && n >= MIN_WORDS {
+                    out.push(s);
+                }
+                i = e;
+                continue;
+            }
+            i += 1;
+        }
+        out
+    }
+
+    #[test]
+    fn every_idiom_is_one_run() {
+        let p = phrase(1, 12);
+        let words: Vec<&str> = p.split(' ').collect();
+        let idioms = [
+            format!("mnemonic = \"{p}\"\n"),
+            format!(
+                "seed = [{}]\n",
+                words
+                    .iter()
+                    .map(|w| format!("'{w}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            format!("{}\n", words.join("\n")),
+            format!(
+                "words:\n{}",
+                words
+                    .iter()
+                    .map(|w| format!("  - {w}\n"))
+                    .collect::<String>()
+            ),
+            words
+                .iter()
+                .enumerate()
+                .map(|(i, w)| format!("{}. {w}\n", i + 1))
+                .collect::<String>(),
+        ];
+        for text in idioms {
+            for pad in 0..STRIDE {
+                let data = format!("{}{text}", "#".repeat(pad));
+                let (mut runs, mut tokens) = (Vec::new(), Vec::new());
+                find(data.as_bytes(), true, false, &mut runs, &mut tokens);
+                assert_eq!(runs, reference_runs(data.as_bytes()), "{data}");
+                assert_eq!(runs.len(), 1, "{data}");
+                let (s, e, canon) = mnemonic(&data.as_bytes()[runs[0]..]).unwrap();
+                assert_eq!(canon, p.as_bytes());
+                assert!(e > s);
+            }
+        }
+    }
+
+    #[test]
+    fn sampled_finder_agrees_with_the_slow_way_on_mixed_text() {
+        // Text with list words, short runs, numbers and phrases of each length.
+        let mut text = String::new();
+        for (i, n) in [12, 15, 18, 21, 24].into_iter().enumerate() {
+            text.push_str("the cat sat on a mat, abandon ability able about 42 zoo\n");
+            text.push_str(&format!("phrase_{i}: \"{}\"\n", phrase(i as u8 + 3, n)));
+            text.push_str("x = [1, 2, 3] # access account accuse achieve acid acoustic\n");
+        }
+        let data = text.as_bytes();
+        for skip in 0..STRIDE {
+            let d = &data[skip..];
+            let (mut runs, mut tokens) = (Vec::new(), Vec::new());
+            find(d, true, true, &mut runs, &mut tokens);
+            assert_eq!(runs, reference_runs(d), "skip {skip}");
+        }
+    }
+
+    #[test]
+    fn checksum_and_word_list_checks() {
+        let p = phrase(9, 12);
+        assert!(mnemonic(p.as_bytes()).is_some());
+        // The last word changed: the checksum fails (one in 16 would pass,
+        // so pick a replacement that fails).
+        let mut words: Vec<String> = p.split(' ').map(String::from).collect();
+        let last = words.pop().unwrap();
+        let wrong = Language::English
+            .word_list()
+            .iter()
+            .find(|w| {
+                **w != last
+                    && !valid(
+                        Language::English,
+                        &[words.clone(), vec![w.to_string()]].concat(),
+                    )
+            })
+            .unwrap();
+        words.push(wrong.to_string());
+        assert!(mnemonic(words.join(" ").as_bytes()).is_none());
+        // The list itself, in order, is not a phrase.
+        let list = Language::English.word_list()[..12].join(" ");
+        assert!(mnemonic(list.as_bytes()).is_none());
+        // Code's lists of names: repeats, identifiers joined by `-` or `.`,
+        // mixed case (found in pyc string tables and CSS keyword lists).
+        for n in 0..16 {
+            let blue = format!("'{}'", vec!["blue"; 11 + n].join("'\n'"));
+            assert!(mnemonic(blue.as_bytes()).is_none(), "{blue}");
+        }
+        let p = phrase(10, 12);
+        let hyphens = p.replace(' ', "-");
+        let dots = p.replace(' ', ".");
+        let mixed = p.replacen(p.split(' ').next().unwrap(), "File", 1);
+        assert!(mnemonic(p.as_bytes()).is_some());
+        for text in [hyphens, dots] {
+            assert!(mnemonic(text.as_bytes()).is_none(), "{text}");
+            let (mut runs, mut tokens) = (Vec::new(), Vec::new());
+            find(text.as_bytes(), true, false, &mut runs, &mut tokens);
+            assert!(runs.is_empty(), "{text}");
+        }
+        // With a capitalised first word the phrase is 11 words: no phrase.
+        assert!(mnemonic(mixed.as_bytes()).is_none());
+    }
+}
