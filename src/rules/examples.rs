@@ -5,7 +5,7 @@
 //!
 //! Kinds: `alnum` (mixes upper, lower and digits), `lower`, `upper`,
 //! `digits`, `hex`, `HEX`, `b64`, `b64url`, `django` (the alphabet of
-//! Django's secret keys), and without a length `uuid` and
+//! Django's secret keys), `salt` (WordPress's), and without a length `uuid` and
 //! `pem-ed25519` (a whole PEM block). `{{b64of:KIND:N}}` is the base64 of
 //! such a value, as Kubernetes secrets hold them.
 
@@ -21,6 +21,9 @@ const HEX: &[u8] = b"0123456789abcdef";
 const HEX_UPPER: &[u8] = b"0123456789ABCDEF";
 const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const B64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/// The alphabet of WordPress's salts (`wp_generate_password(64, true, true)`).
+const SALT: &[u8] =
+    b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!@#$%^&*()-_ []{}<>~`+=,.;:/?|";
 /// The alphabet of Django's `get_random_secret_key`.
 const DJANGO: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)";
 
@@ -91,6 +94,7 @@ impl Fake {
             "b64" => self.string(B64, n),
             "b64url" => self.string(B64URL, n),
             "django" => self.string(DJANGO, n),
+            "salt" => self.string(SALT, n),
             "uuid" => self.uuid(),
             "pem-ed25519" => format!(
                 "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI{}\n-----END PRIVATE KEY-----\n",
