@@ -45,14 +45,17 @@ fn borrowed(files: &[(String, String)]) -> Vec<(&str, &str)> {
         .collect()
 }
 
-/// Writes `word` over `key` at `at`, in the case pattern `case` picks.
+/// Writes `word` over `key` at `at`, in the case pattern `case` picks
+/// (lower, capitalised, alternating: a word in capitals inside a mixed-case
+/// value is documentation's sample mark, AWS's `…EXAMPLE…`).
 fn splice(key: &str, word: &str, at: usize, case: usize) -> String {
     let word: String = word
         .chars()
         .enumerate()
         .map(|(i, c)| match case % 3 {
             0 => c.to_ascii_lowercase(),
-            1 => c.to_ascii_uppercase(),
+            1 if i == 0 => c.to_ascii_uppercase(),
+            1 => c,
             _ if i % 2 == 0 => c.to_ascii_uppercase(),
             _ => c,
         })
@@ -101,7 +104,8 @@ fn issue10_f9_placeholder_word_inside_a_generated_secret_does_not_drop_it() {
         "placeholders/.env".into(),
         "BINANCE_API_SECRET=mock_binance_api_secret_for_unit_tests_only_0001\n\
          SERVICE_TOKEN=fake-token-xxxxxxxxxxxxxxxxxxxx-1\n\
-         API_KEY=EXAMPLE1234EXAMPLE5678EXAMPLE90\n"
+         API_KEY=EXAMPLE1234EXAMPLE5678EXAMPLE90\n\
+         AWS_SECRET_ACCESS_KEY=9drTJvcXLB89EXAMPLELB8923FB892xMFI\n"
             .into(),
     ));
     let refs = borrowed(&files);
@@ -361,6 +365,10 @@ fn issue10_passwords_in_config_files_and_their_look_alikes() {
             "okx = ccxt.okx({'password': 'Tr4d1ng-Passphrase'})\n",
         ),
         ("tests/fixtures/db.yml", "password: fixture99\n"),
+        (
+            "web/locales/de.json",
+            "{\n  \"password\": \"Kennwort\"\n}\n",
+        ),
     ];
     let rule = "password-assignment";
     assert_exactly(

@@ -145,16 +145,24 @@ pub fn words_by_chance(s: &[u8], spans: &[(usize, usize)]) -> bool {
         if b - a > CHANCE_WORD {
             return false;
         }
-        if s[a..b].iter().all(u8::is_ascii_alphanumeric) {
-            a >= FLANK
+        let word = &s[a..b];
+        if word.iter().all(u8::is_ascii_alphanumeric) {
+            // Documentation marks a sample in capitals inside a mixed-case
+            // value (AWS's `…EXAMPLE…`); chance mixes the word's case too.
+            let shouted = word.iter().all(|c| !c.is_ascii_lowercase())
+                && word.iter().filter(|c| c.is_ascii_alphabetic()).count() >= 4
+                && s.iter().any(u8::is_ascii_lowercase);
+            !shouted
+                && a >= FLANK
                 && b + FLANK <= s.len()
                 && s[a - 1].is_ascii_alphanumeric()
                 && s[b].is_ascii_alphanumeric()
         } else {
             // Template marks (`<`, `${`, `...`) are chance only in the
-            // dense random text of a wide alphabet (WordPress salts), where
-            // they may stand anywhere, first or last character included.
-            entropy(s) >= WIDE_ENTROPY
+            // dense random text of a wide alphabet (WordPress salts); a
+            // longer mark only inside it (`…` or `...` at the end is a
+            // truncated sample).
+            entropy(s) >= WIDE_ENTROPY && (word.len() == 1 || (a > 0 && b < s.len()))
         }
     });
     if !embedded {
@@ -347,7 +355,7 @@ mod tests {
                 .collect()
         };
         let k = key();
-        for word in ["mock", "FAKE", "Dummy", "example", "secret", "xxxx"] {
+        for word in ["mock", "fAkE", "Dummy", "example", "secret", "xxxx"] {
             let s = format!("{}{word}{}", &k[..30], &k[30 + word.len()..]);
             assert!(
                 words_by_chance(s.as_bytes(), &spans(&s, &word.to_ascii_lowercase())),
@@ -361,6 +369,7 @@ mod tests {
             ("sk_live_example_4eC39HqLyjWDarjtT1zdp7dc", "example"),
             ("fakefakefakefakefakefake1234", "fake"),
             ("mysecretmysecretkey1234567890", "secret"),
+            ("9drTJvcXLB89EXAMPLELB8923FB892xMFI", "example"),
         ] {
             assert!(!words_by_chance(s.as_bytes(), &spans(s, w)), "{s}");
         }
