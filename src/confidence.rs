@@ -109,7 +109,7 @@ pub fn path_kind(path: &str) -> Option<PathKind> {
 /// Words that present a value as a sample: "such as the following", "for
 /// example", "e.g.", "looks like this", "sample", "dummy", "fake", "what
 /// the exchange returns".
-const SAMPLE_PROSE: &str = r"(?i)such as the following|something like (?:this|the following)|looks? (?:something )?like (?:this|the following)|for (?:example|instance)|\be\.g\.|(?:^|[^a-z])(?:example|sample|dummy|fake|placeholder)s?(?:[^a-z]|$)|(?:api|exchange|server) (?:will )?returns?\b|is returned";
+const SAMPLE_PROSE: &str = r"(?i)such as the following|something like (?:this|the following)|looks? (?:something )?like (?:this|the following)|for (?:example|instance)|\be\.g\.|(?:^|[^a-z.@/-])(?:example|sample|dummy|fake|placeholder)s?(?:[^a-z.-]|$)|(?:api|exchange|server) (?:will )?returns?\b|is returned";
 
 /// How many lines before a secret's line [`sample_context`] reads.
 const PROSE_LINES: usize = 2;
@@ -214,5 +214,8 @@ mod tests {
         assert!(!sample_context(code, at, at + 3));
         let named = b"EXAMPLE_API_KEY = \"K3y\"\n";
         assert!(sample_context(named, 19, 22));
+        // A host name is no prose: `db.example-cloud.net`, `example.com`.
+        let url = b"A=mongodb://app:K3y@db.example-cloud.net/x\nB=https://example.com\n";
+        assert!(!sample_context(url, 16, 19));
     }
 }

@@ -473,3 +473,22 @@ fn issue8_01_another_worktrees_detached_head_is_named_in_live_in() {
     assert_eq!(findings(&doc)[0]["live_in"], serde_json::json!(["HEAD"]));
     assert_eq!(findings(&doc)[0]["at_head"], true);
 }
+
+#[test]
+fn issue10_passwords_a_blob_with_a_lone_exchange_passphrase_and_another_secret_does_not_crash() {
+    // Broke: `keyhound git` panicked (index out of bounds in grouping) when
+    // a blob's matches outnumbered its findings: a ccxt `'password'` (an
+    // OKX passphrase) with no OKX key beside it is folded away, yet its
+    // bytes were kept, next to another finding of the same blob.
+    let mut repo = Repo::new();
+    let token = Fake::from_str_seed("lone-passphrase").alnum(32);
+    let text =
+        format!("okx = ccxt.okx({{'password': 'Tr4d1ng-Passphrase'}})\nAPI_TOKEN = '{token}'\n");
+    repo.commit_files(&[("bot.py", &text)], "add bot");
+    let (code, doc, err) = history(repo.path(), &[]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        summary(&doc),
+        [("bot.py".to_string(), 2, "generic-secret".to_string())]
+    );
+}

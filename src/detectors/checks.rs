@@ -105,6 +105,79 @@ pub fn is_wordy(s: &[u8]) -> bool {
     word_coverage(s) >= 0.5
 }
 
+/// Shortest value in which a placeholder word can be chance: generated
+/// keys and secrets are 24 characters or more (Binance's are 64).
+const GENERATED_LEN: usize = 24;
+
+/// Bits per character above which a value is random text of a wide
+/// alphabet (64 characters of WordPress's salt alphabet: about 5.7).
+const WIDE_ENTROPY: f64 = 5.0;
+
+/// Longest word that occurs by chance in a generated value: a given
+/// 8-letter word turns up in a 64-character key about once in 10^10. A
+/// longer stopword found in a value was put there (or listed) on purpose.
+const CHANCE_WORD: usize = 7;
+
+/// Characters of random value on each side of a word that occurs by chance.
+const FLANK: usize = 4;
+
+/// True when the placeholder words found at `spans` (byte ranges of `s`)
+/// all occur by chance inside a generated value rather than saying what
+/// the value is. A 64-character random secret holds `mock`, `fake`,
+/// `secret` or `xxx` in some case about once in a few thousand keys; a
+/// placeholder has the word as the value or most of it (`mock-secret-1`,
+/// `your_api_secret`, `AKIAI44QH8DHBEXAMPLE`). By chance means: the value is
+/// long enough to be generated, the words take less than a quarter of it,
+/// each is [`CHANCE_WORD`] characters or fewer and sits inside the value's own characters ([`FLANK`] letters or
+/// digits or more on each side, no `_`, `-`, `.` or space beside it; a
+/// template mark such as `<` or `${` only inside a value of
+/// [`WIDE_ENTROPY`]), and what is left is random (no words, 3.5 bits per
+/// character or more).
+pub fn words_by_chance(s: &[u8], spans: &[(usize, usize)]) -> bool {
+    if s.len() < GENERATED_LEN || spans.is_empty() {
+        return false;
+    }
+    let covered: usize = spans.iter().map(|&(a, b)| b - a).sum();
+    if covered * 4 >= s.len() {
+        return false;
+    }
+    let embedded = spans.iter().all(|&(a, b)| {
+        if b - a > CHANCE_WORD {
+            return false;
+        }
+        let word = &s[a..b];
+        if word.iter().all(u8::is_ascii_alphanumeric) {
+            // Documentation marks a sample in capitals inside a mixed-case
+            // value (AWS's `…EXAMPLE…`); chance mixes the word's case too.
+            let shouted = word.iter().all(|c| !c.is_ascii_lowercase())
+                && word.iter().filter(|c| c.is_ascii_alphabetic()).count() >= 4
+                && s.iter().any(u8::is_ascii_lowercase);
+            !shouted
+                && a >= FLANK
+                && b + FLANK <= s.len()
+                && s[a - 1].is_ascii_alphanumeric()
+                && s[b].is_ascii_alphanumeric()
+        } else {
+            // Template marks (`<`, `${`, `...`) are chance only in the
+            // dense random text of a wide alphabet (WordPress salts); a
+            // longer mark only inside it (`…` or `...` at the end is a
+            // truncated sample).
+            entropy(s) >= WIDE_ENTROPY && (word.len() == 1 || (a > 0 && b < s.len()))
+        }
+    });
+    if !embedded {
+        return false;
+    }
+    let mut rest = Vec::with_capacity(s.len());
+    let mut at = 0;
+    for &(a, b) in spans {
+        rest.extend_from_slice(&s[at..a]);
+        at = b;
+    }
+    rest.extend_from_slice(&s[at..]);
+    entropy(&rest) >= 3.5 && !is_wordy(&rest)
+}
+
 /// True when `reject` says this value is not a secret.
 pub fn rejects(reject: Reject, s: &[u8]) -> bool {
     match reject {
@@ -268,6 +341,38 @@ mod tests {
         // base64 of a random 64-character key: still a secret.
         assert!(!encodes_text(base64_encode(key().as_bytes()).as_bytes()));
         assert!(!encodes_text(aws_like().as_bytes()));
+    }
+
+    /// Issue 10, failing input 9: a placeholder word inside a generated
+    /// value is chance; the word as the value or most of it is a placeholder.
+    #[test]
+    fn placeholder_words_by_chance_or_by_design() {
+        let spans = |s: &str, w: &str| -> Vec<(usize, usize)> {
+            let lower = s.to_ascii_lowercase();
+            lower
+                .match_indices(w)
+                .map(|(i, m)| (i, i + m.len()))
+                .collect()
+        };
+        let k = key();
+        for word in ["mock", "fAkE", "Dummy", "example", "secret", "xxxx"] {
+            let s = format!("{}{word}{}", &k[..30], &k[30 + word.len()..]);
+            assert!(
+                words_by_chance(s.as_bytes(), &spans(&s, &word.to_ascii_lowercase())),
+                "{s}"
+            );
+        }
+        for (s, w) in [
+            ("mock-secret-1", "mock"),
+            ("your_api_secret_here_please_1234", "secret"),
+            ("AKIAI44QH8DHBEXAMPLE00000", "example"),
+            ("sk_live_example_4eC39HqLyjWDarjtT1zdp7dc", "example"),
+            ("fakefakefakefakefakefake1234", "fake"),
+            ("mysecretmysecretkey1234567890", "secret"),
+            ("9drTJvcXLB89EXAMPLELB8923FB892xMFI", "example"),
+        ] {
+            assert!(!words_by_chance(s.as_bytes(), &spans(s, w)), "{s}");
+        }
     }
 
     #[test]

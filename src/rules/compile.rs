@@ -12,6 +12,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 use super::spec::{AllowlistSpec, DecoderSpec, RuleFile, RuleSpec};
+use crate::detectors::checks;
 use crate::error::{Error, Result};
 
 /// How many lines a match may span unless its rule says otherwise.
@@ -121,9 +122,11 @@ impl Allowlist {
         self.checks().ok()
     }
 
-    /// True when the secret itself is allowlisted. A hex value is also
-    /// looked up without `0x` and in lowercase (the form the wallet test
-    /// keys are listed in).
+    /// True when the secret itself is allowlisted: a listed secret (a hex
+    /// value also looked up without `0x` and in lowercase, the form the
+    /// wallet test keys are listed in), a matching regex, or a stopword,
+    /// unless every stopword in it is chance inside a generated value
+    /// ([`checks::words_by_chance`]).
     pub fn allows_secret(&self, secret: &[u8]) -> bool {
         if self.secrets.contains(secret) {
             return true;
@@ -137,7 +140,11 @@ impl Allowlist {
         }
         self.values().is_some_and(|v| {
             v.regexes.as_ref().is_some_and(|s| s.is_match(secret))
-                || v.stopwords.as_ref().is_some_and(|s| s.is_match(secret))
+                || v.stopwords.as_ref().is_some_and(|s| {
+                    let spans: Vec<(usize, usize)> =
+                        s.find_iter(secret).map(|m| (m.start(), m.end())).collect();
+                    !spans.is_empty() && !checks::words_by_chance(secret, &spans)
+                })
         })
     }
 

@@ -5,7 +5,7 @@
 //!
 //! Kinds: `alnum` (mixes upper, lower and digits), `lower`, `upper`,
 //! `digits`, `hex`, `HEX`, `b64`, `b64url`, `django` (the alphabet of
-//! Django's secret keys), and without a length `uuid`,
+//! Django's secret keys), `salt` (WordPress's), and without a length `uuid`,
 //! `pem-ed25519` (a whole PEM block), and the base64 bodies (64-character
 //! lines) of private keys whose structure parses
 //! (`crate::detectors::keys`): `rsa-pkcs1`, `rsa-pkcs8`, `ec-sec1`,
@@ -28,6 +28,9 @@ const HEX: &[u8] = b"0123456789abcdef";
 const HEX_UPPER: &[u8] = b"0123456789ABCDEF";
 const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const B64URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/// The alphabet of WordPress's salts (`wp_generate_password(64, true, true)`).
+const SALT: &[u8] =
+    b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!@#$%^&*()-_ []{}<>~`+=,.;:/?|";
 /// The alphabet of Django's `get_random_secret_key`.
 const DJANGO: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)";
 
@@ -103,6 +106,7 @@ impl Fake {
             "b64" => self.string(B64, n),
             "b64url" => self.string(B64URL, n),
             "django" => self.string(DJANGO, n),
+            "salt" => self.string(SALT, n),
             "uuid" => self.uuid(),
             "rsa-pkcs1" | "rsa-pkcs8" | "ec-sec1" | "ec-pkcs8" | "dsa" | "openssh-ed25519" => {
                 let der = self.key_der(kind)?;

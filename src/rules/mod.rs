@@ -25,6 +25,8 @@ pub const BUILTIN: &[(&str, &str)] = pack![
     "rules/wallets.toml",
     "rules/services.toml",
     "rules/exchanges.toml",
+    "rules/frameworks.toml",
     "rules/generic.toml",
+    "rules/passwords.toml",
     "rules/decoders.toml",
 ];

@@ -128,7 +128,9 @@ pub struct AllowlistSpec {
     /// Regexes matched against the secret.
     #[serde(default)]
     pub regexes: Vec<String>,
-    /// Case-insensitive substrings of the secret.
+    /// Case-insensitive substrings of the secret that mark a placeholder;
+    /// one that occurs by chance inside a generated value does not
+    /// (`detectors::checks::words_by_chance`).
     #[serde(default)]
     pub stopwords: Vec<String>,
     /// Glob patterns of paths never reported.

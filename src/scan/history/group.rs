@@ -234,9 +234,13 @@ pub(super) fn group(
     }
     // Each secret's bytes (in memory only), and the secrets of each path
     // with a rule that found them, to find them in older versions.
+    // A blob's matches may outnumber its findings (an exchange passphrase
+    // with no key beside it is folded away): only findings' secrets count.
     let mut bytes: Vec<Box<[u8]>> = vec![Box::default(); digests.values.len()];
     for (d, raw) in found.iter().flat_map(|s| &s.secrets) {
-        bytes[digests.id(d) as usize] = raw.clone();
+        if let Some(&i) = digests.index.get(d) {
+            bytes[i as usize] = raw.clone();
+        }
     }
     let spec = Specificity::new(engine.rules());
     let best = spec.best(found.iter().flat_map(|s| s.findings.iter().flatten()));
