@@ -53,6 +53,14 @@ impl Hits {
         self.full.extend_from_slice(rules);
     }
 
+    /// Adds rule `r` to the rules that search the whole file (a rule
+    /// selected by the file's path, see `detectors::scope`).
+    pub fn add_full(&mut self, r: u32) {
+        if !self.full.contains(&r) {
+            self.full.push(r);
+        }
+    }
+
     /// Offsets of rule `r`'s keywords, ascending.
     pub fn offsets(&self, r: u32) -> &[usize] {
         &self.offsets[r as usize]
@@ -123,6 +131,13 @@ impl Prefilter {
             unconditional,
             rule_count: owners.len(),
         }
+    }
+
+    /// Takes `rules` (keyword-less rules selected by path) out of the rules
+    /// that search every file: the engine adds each to [`Hits::full`] when
+    /// the file's path selects it.
+    pub fn select_by_path(&mut self, rules: &[u32]) {
+        self.unconditional.retain(|r| !rules.contains(r));
     }
 
     /// Finds every keyword in `data` and records, per rule, where they are.

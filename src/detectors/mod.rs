@@ -6,7 +6,9 @@ pub mod checks;
 pub mod containers;
 mod decode;
 mod facts;
+pub mod formats;
 pub mod names;
+pub mod scope;
 pub mod windows;
 
 use crate::prefilter::{Hits, Prefilter};
@@ -42,6 +44,8 @@ pub struct Scratch {
     hits: Hits,
     windows: Vec<Window>,
     silenced: Vec<Match>,
+    /// The scoped rules whose paths match the file being scanned.
+    in_scope: Vec<u32>,
 }
 
 impl Scratch {
@@ -58,6 +62,7 @@ impl Scratch {
 pub struct Engine {
     rules: RuleSet,
     prefilter: Prefilter,
+    scopes: scope::Scopes,
 }
 
 /// How the file being scanned is named, for path allowlists: the path as
@@ -86,8 +91,17 @@ impl Engine {
             .map(|r| r.spec.keywords.as_slice())
             .chain(rules.decoders.iter().map(|d| d.spec.keywords.as_slice()))
             .collect();
-        let prefilter = Prefilter::new(&owners, small);
-        Engine { rules, prefilter }
+        let mut prefilter = Prefilter::new(&owners, small);
+        let scopes = scope::Scopes::new(&rules);
+        let by_path: Vec<u32> = (0..rules.rules.len() as u32)
+            .filter(|&r| scopes.is_scoped(r) && rules.rules[r as usize].spec.keywords.is_empty())
+            .collect();
+        prefilter.select_by_path(&by_path);
+        Engine {
+            rules,
+            prefilter,
+            scopes,
+        }
     }
 
     pub fn rules(&self) -> &RuleSet {
@@ -96,6 +110,13 @@ impl Engine {
 
     pub fn rule(&self, index: u32) -> &Rule {
         &self.rules.rules[index as usize]
+    }
+
+    /// The rules scoped by `paths` whose globs match `path`, ascending.
+    pub fn rules_in_scope(&self, path: PathForms<'_>) -> Vec<u32> {
+        let mut out = Vec::new();
+        self.scopes.matching(path, &mut out);
+        out
     }
 
     /// True when no rule can report anything in this file.
@@ -148,6 +169,12 @@ impl Engine {
         } else {
             self.prefilter.scan(data, &mut scratch.hits);
         }
+        self.scopes.matching(path, &mut scratch.in_scope);
+        for &r in &scratch.in_scope {
+            if self.rule(r).spec.keywords.is_empty() {
+                scratch.hits.add_full(r);
+            }
+        }
         let mut facts = facts::BlobFacts::default();
         let whole = [Window {
             start: 0,
@@ -162,6 +189,9 @@ impl Engine {
             };
             for &r in list {
                 if r >= rule_count {
+                    continue;
+                }
+                if self.scopes.is_scoped(r) && scratch.in_scope.binary_search(&r).is_err() {
                     continue;
                 }
                 let rule = self.rule(r);
@@ -260,10 +290,15 @@ impl Engine {
         let spec = &rule.spec;
         let compiled = rule.compiled();
         let secret = &data[m.start..m.end];
-        // Runs of `A`s are zero bytes in a key's DER or SSH encoding, not
-        // a placeholder: the check is for short, flat secrets.
-        let structured = spec.tags.iter().any(|t| t == "pem");
-        if !structured && secret.len() < SHORT_SECRET && checks::has_sequence(secret, 7) {
+        // Runs of `A`s are zero bytes in a key's DER or SSH encoding (tags
+        // `pem`, `der`), not a placeholder: the check is for short, flat
+        // secrets.
+        let structured = spec.tags.iter().any(|t| t == "pem" || t == "der");
+        let global = &self.rules.allowlist;
+        // A cipher text is random bytes: the checks for text values below
+        // (runs, entropy, placeholder words) say nothing about it.
+        let text = !spec.validate.is_some_and(|v| v.is_binary());
+        if text && !structured && secret.len() < SHORT_SECRET && checks::has_sequence(secret, 7) {
             return false;
         }
         if let Some(min) = spec.min_entropy
@@ -277,8 +312,13 @@ impl Engine {
         if spec.reject.iter().any(|&r| checks::rejects(r, secret)) {
             return false;
         }
-        let global = &self.rules.allowlist;
-        if compiled.allowlist.allows_secret(secret) || global.allows_secret(secret) {
+        let placeholder = |s: &[u8]| compiled.allowlist.allows_secret(s) || global.allows_secret(s);
+        if text && placeholder(secret) {
+            return false;
+        }
+        if let Some(check) = spec.validate
+            && !formats::valid(check, secret, placeholder)
+        {
             return false;
         }
         if let Some((s, e)) = name {

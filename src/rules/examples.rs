@@ -5,7 +5,8 @@
 //!
 //! Kinds: `alnum` (mixes upper, lower and digits), `lower`, `upper`,
 //! `digits`, `hex`, `HEX`, `b64`, `b64url`, `django` (the alphabet of
-//! Django's secret keys), and without a length `uuid` and
+//! Django's secret keys), and without a length `uuid`, `login` (a
+//! `user:password` pair, as HTTP Basic and Docker's `auth` encode it) and
 //! `pem-ed25519` (a whole PEM block). `{{b64of:KIND:N}}` is the base64 of
 //! such a value, as Kubernetes secrets hold them.
 
@@ -92,6 +93,7 @@ impl Fake {
             "b64url" => self.string(B64URL, n),
             "django" => self.string(DJANGO, n),
             "uuid" => self.uuid(),
+            "login" => format!("{}:{}", self.string(LOWER, 8), self.alnum(20)),
             "pem-ed25519" => format!(
                 "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI{}\n-----END PRIVATE KEY-----\n",
                 self.string(B64, 43)

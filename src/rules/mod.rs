@@ -5,7 +5,7 @@ mod compile;
 pub mod examples;
 pub mod spec;
 
-pub use compile::{Allowlist, Decoder, Rule, RuleSet};
+pub use compile::{Allowlist, Decoder, Rule, RuleSet, path_glob};
 pub use spec::{RuleSpec, Severity};
 
 /// Embeds rule files by their path in the repository.
@@ -22,6 +22,7 @@ pub const BUILTIN: &[(&str, &str)] = pack![
     "rules/known-examples.toml",
     "rules/private-keys.toml",
     "rules/binance.toml",
+    "rules/credential-files.toml",
     "rules/services.toml",
     "rules/exchanges.toml",
     "rules/generic.toml",

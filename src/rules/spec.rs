@@ -131,6 +131,22 @@ pub enum Reject {
     EncodedText,
 }
 
+/// Format checks a regex cannot express, run on the secret after the
+/// value checks (see `detectors::formats`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Validate {
+    /// Base64 of `user:password` (Docker `auth`, npm `_auth`, HTTP Basic):
+    /// both parts non-empty printable text, the password no placeholder.
+    Base64UserPassword,
+    /// Base64 of a printable password that is no placeholder (FileZilla
+    /// `<Pass encoding="base64">`, npm `_password`).
+    Base64Text,
+    /// AES-CBC output as a file holds it: a 16-byte IV and whole 16-byte
+    /// blocks, not text (DBeaver `credentials-config.json`).
+    CipherBlocks,
+}
+
 fn yes() -> bool {
     true
 }
@@ -145,6 +161,13 @@ pub struct RuleSpec {
     /// ASCII case-insensitive literals; the rule runs only near one of them.
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// Globs of the files the rule applies to (`**/.netrc`), matched like
+    /// allowlist paths against the path as shown and relative to the scan
+    /// root, `/`-separated (history and `--staged` paths too). Empty: every
+    /// file. A rule with paths and no keywords searches the whole of every
+    /// file its paths match, and no other: the file name is its keyword.
+    #[serde(default)]
+    pub paths: Vec<String>,
     /// How many lines around a keyword the regex looks at (0: the keyword's line).
     #[serde(default)]
     pub window: usize,
@@ -162,6 +185,9 @@ pub struct RuleSpec {
     /// Value shapes that are never this rule's secret.
     #[serde(default)]
     pub reject: Vec<Reject>,
+    /// A format check of the secret (decoding, structure).
+    #[serde(default)]
+    pub validate: Option<Validate>,
     #[serde(default)]
     pub context: Option<ContextSpec>,
     /// Whether the pack-wide `names` allowlist applies. Tokens that carry
