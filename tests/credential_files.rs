@@ -129,6 +129,20 @@ fn issue10_docker_auth_is_decoded_and_must_be_user_password() {
     assert!(rules_in(&found, "docs/config.json").is_empty(), "{found:?}");
 }
 
+/// The `.dockerconfigjson` of a Kubernetes pull secret is a base64 Docker
+/// config: decoded, its `auth` is decoded and checked in turn.
+#[test]
+fn issue10_docker_auth_inside_a_kubernetes_pull_secret_is_reported() {
+    let login = base64_encode(format!("robot$ci:{}", pw("k8s-docker", 20)).as_bytes());
+    let config = format!("{{\"auths\":{{\"registry.acme.io\":{{\"auth\":\"{login}\"}}}}}}");
+    let secret = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: regcred\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: {}\n",
+        base64_encode(config.as_bytes())
+    );
+    let (_, found) = scan_text(&[("k8s/regcred.yaml", &secret)]);
+    assert_eq!(rules_in(&found, "k8s/regcred.yaml"), ["docker-config-auth"]);
+}
+
 #[test]
 fn issue10_npmrc_auth_token_uuid_auth_and_password_are_reported() {
     let mut f = Fake::from_str_seed("npmrc");

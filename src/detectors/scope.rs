@@ -50,7 +50,13 @@ impl Scopes {
         out.clear();
         let Some(set) = &self.set else { return };
         let mut globs = Vec::new();
-        for p in [path.display, path.relative] {
+        let both = [path.display, path.relative];
+        let forms = if path.display == path.relative {
+            &both[..1]
+        } else {
+            &both[..]
+        };
+        for p in forms {
             set.matches_into(p, &mut globs);
             out.extend(globs.iter().map(|&g| self.owner[g]));
         }
