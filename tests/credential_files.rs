@@ -447,3 +447,36 @@ fn issue10_scoped_rules_apply_in_history_and_staged_scans() {
         )]
     );
 }
+
+/// `paths` is open to a user's rules: a keyword-less rule runs on the files
+/// its globs name and no other; a bad glob stops the scan with its rule.
+#[test]
+fn issue10_paths_scope_a_user_rule_and_a_bad_glob_is_an_error() {
+    let cfg = "[[rule]]\nid = \"acme-vault\"\ndescription = \"ACME vault file\"\nseverity = \"high\"\npaths = [\"**/*.acmevault\"]\nregex = '^(?P<secret>[A-Za-z0-9]{24})$'\n";
+    let value = pw("acmevault", 24);
+    let dir = tree(&[
+        (".keyhound.toml", cfg),
+        ("ops/prod.acmevault", &format!("{value}\n")),
+        ("ops/notes.txt", &format!("{value}\n")),
+    ]);
+    let (code, doc) = scan_json(dir.path(), &["."]);
+    assert_eq!(code, 1);
+    let got: Vec<_> = summary(&doc).into_iter().map(|(p, _, r)| (p, r)).collect();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].0.ends_with("ops/prod.acmevault") && got[0].1 == "acme-vault",
+        "{got:?}"
+    );
+
+    let bad = tree(&[(
+        ".keyhound.toml",
+        &cfg.replace("**/*.acmevault", "**/[.acmevault"),
+    )]);
+    let o = run(bad.path(), &["scan"]);
+    assert_eq!(common::code(&o), 2);
+    assert!(
+        stderr(&o).contains("rule `acme-vault`") && stderr(&o).contains("paths"),
+        "{}",
+        stderr(&o)
+    );
+}
