@@ -479,4 +479,14 @@ fn issue10_paths_scope_a_user_rule_and_a_bad_glob_is_an_error() {
         "{}",
         stderr(&o)
     );
+
+    // The file name is the keyword: both at once would leave the keywords
+    // unused, so it is an error that says so.
+    let both = tree(&[(
+        ".keyhound.toml",
+        &cfg.replace("paths =", "keywords = [\"acme\"]\npaths ="),
+    )]);
+    let o = run(both.path(), &["scan"]);
+    assert_eq!(common::code(&o), 2);
+    assert!(stderr(&o).contains("takes no `keywords`"), "{}", stderr(&o));
 }

@@ -94,7 +94,7 @@ impl Engine {
         let mut prefilter = Prefilter::new(&owners, small);
         let scopes = scope::Scopes::new(&rules);
         let by_path: Vec<u32> = (0..rules.rules.len() as u32)
-            .filter(|&r| scopes.is_scoped(r) && rules.rules[r as usize].spec.keywords.is_empty())
+            .filter(|&r| scopes.is_scoped(r))
             .collect();
         prefilter.select_by_path(&by_path);
         Engine {
@@ -171,9 +171,7 @@ impl Engine {
         }
         self.scopes.matching(path, &mut scratch.in_scope);
         for &r in &scratch.in_scope {
-            if self.rule(r).spec.keywords.is_empty() {
-                scratch.hits.add_full(r);
-            }
+            scratch.hits.add_full(r);
         }
         let mut facts = facts::BlobFacts::default();
         let whole = [Window {

@@ -268,6 +268,11 @@ impl Rule {
         for p in &spec.paths {
             path_glob(p).map_err(|e| err(format!("`paths`: {e}")))?;
         }
+        if !spec.paths.is_empty() && !spec.keywords.is_empty() {
+            return Err(err(
+                "a rule with `paths` takes no `keywords`: it searches the whole of the files its paths name; remove one of them".into(),
+            ));
+        }
         let mut spec = spec;
         if let Some(text) = &spec.remediation {
             spec.remediation = Some(fragments.substitute(text));

@@ -164,8 +164,9 @@ pub struct RuleSpec {
     /// Globs of the files the rule applies to (`**/.netrc`), matched like
     /// allowlist paths against the path as shown and relative to the scan
     /// root, `/`-separated (history and `--staged` paths too). Empty: every
-    /// file. A rule with paths and no keywords searches the whole of every
-    /// file its paths match, and no other: the file name is its keyword.
+    /// file. A rule with paths searches the whole of every file its paths
+    /// match, and no other: the file name is its keyword, and the rule takes
+    /// no `keywords` (the prefilter's automaton stays free of them).
     #[serde(default)]
     pub paths: Vec<String>,
     /// How many lines around a keyword the regex looks at (0: the keyword's line).
