@@ -69,6 +69,14 @@ impl Hits {
         offs.dedup();
     }
 
+    /// Adds rule `r` to the rules that search the whole file (a rule
+    /// selected by the file's path, see `detectors::scope`).
+    pub fn add_full(&mut self, r: u32) {
+        if !self.full.contains(&r) {
+            self.full.push(r);
+        }
+    }
+
     /// Offsets of rule `r`'s keywords, ascending.
     pub fn offsets(&self, r: u32) -> &[usize] {
         &self.offsets[r as usize]
@@ -146,6 +154,13 @@ impl Prefilter {
     /// search every file in full.
     pub fn exempt(&mut self, r: u32) {
         self.unconditional.retain(|&u| u != r);
+    }
+
+    /// Takes `rules` (keyword-less rules selected by path) out of the rules
+    /// that search every file: the engine adds each to [`Hits::full`] when
+    /// the file's path selects it.
+    pub fn select_by_path(&mut self, rules: &[u32]) {
+        self.unconditional.retain(|r| !rules.contains(r));
     }
 
     /// Finds every keyword in `data` and records, per rule, where they are.

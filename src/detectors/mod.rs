@@ -6,8 +6,10 @@ pub mod checks;
 pub mod containers;
 mod decode;
 mod facts;
+pub mod formats;
 pub mod keys;
 pub mod names;
+pub mod scope;
 pub mod wallet;
 pub mod windows;
 
@@ -45,6 +47,8 @@ pub struct Scratch {
     windows: Vec<Window>,
     silenced: Vec<Match>,
     wallet: wallet::Found,
+    /// The scoped rules whose paths match the file being scanned.
+    in_scope: Vec<u32>,
 }
 
 impl Scratch {
@@ -62,6 +66,7 @@ pub struct Engine {
     rules: RuleSet,
     prefilter: Prefilter,
     finders: wallet::Finders,
+    scopes: scope::Scopes,
 }
 
 /// How the file being scanned is named, for path allowlists: the path as
@@ -95,10 +100,16 @@ impl Engine {
         for r in finders.rules() {
             prefilter.exempt(r);
         }
+        let scopes = scope::Scopes::new(&rules);
+        let by_path: Vec<u32> = (0..rules.rules.len() as u32)
+            .filter(|&r| scopes.is_scoped(r))
+            .collect();
+        prefilter.select_by_path(&by_path);
         Engine {
             rules,
             prefilter,
             finders,
+            scopes,
         }
     }
 
@@ -108,6 +119,13 @@ impl Engine {
 
     pub fn rule(&self, index: u32) -> &Rule {
         &self.rules.rules[index as usize]
+    }
+
+    /// The rules scoped by `paths` whose globs match `path`, ascending.
+    pub fn rules_in_scope(&self, path: PathForms<'_>) -> Vec<u32> {
+        let mut out = Vec::new();
+        self.scopes.matching(path, &mut out);
+        out
     }
 
     /// True when no rule can report anything in this file.
@@ -162,6 +180,10 @@ impl Engine {
             self.finders
                 .scan(data, &mut scratch.hits, &mut scratch.wallet);
         }
+        self.scopes.matching(path, &mut scratch.in_scope);
+        for &r in &scratch.in_scope {
+            scratch.hits.add_full(r);
+        }
         let mut facts = facts::BlobFacts::default();
         let whole = [Window {
             start: 0,
@@ -176,6 +198,9 @@ impl Engine {
             };
             for &r in list {
                 if r >= rule_count {
+                    continue;
+                }
+                if self.scopes.is_scoped(r) && scratch.in_scope.binary_search(&r).is_err() {
                     continue;
                 }
                 let rule = self.rule(r);
@@ -244,7 +269,7 @@ impl Engine {
                 match_end: base + me,
                 decoded: None,
             };
-            let validated = match rule.spec.validate {
+            let validated = match rule.spec.validate.filter(|k| k.is_wallet()) {
                 Some(kind) => match wallet::validate(kind, data, candidate.start, candidate.end) {
                     Some(v) => Some(v),
                     None => return e,
@@ -306,10 +331,14 @@ impl Engine {
         {
             return false;
         }
-        // Runs of `A`s are zero bytes in a key's DER or SSH encoding, not
-        // a placeholder: the check is for short, flat secrets.
-        let structured = proven || spec.tags.iter().any(|t| t == "pem");
-        if !structured && secret.len() < SHORT_SECRET && checks::has_sequence(secret, 7) {
+        // Runs of `A`s are zero bytes in a key's DER or SSH encoding (tags
+        // `pem`, `der`), not a placeholder: the check is for short, flat
+        // secrets.
+        let structured = proven || spec.tags.iter().any(|t| t == "pem" || t == "der");
+        // A cipher text is random bytes: the checks for text values below
+        // (runs, entropy, placeholder words) say nothing about it.
+        let text = !spec.validate.is_some_and(|v| v.is_binary());
+        if text && !structured && secret.len() < SHORT_SECRET && checks::has_sequence(secret, 7) {
             return false;
         }
         if let Some(min) = spec.min_entropy
@@ -330,7 +359,13 @@ impl Engine {
         if spec.reject.iter().any(|&r| checks::rejects(r, secret)) {
             return false;
         }
-        if !proven && (compiled.allowlist.allows_secret(secret) || global.allows_secret(secret)) {
+        let placeholder = |s: &[u8]| compiled.allowlist.allows_secret(s) || global.allows_secret(s);
+        if text && !proven && placeholder(secret) {
+            return false;
+        }
+        if let Some(check) = spec.validate
+            && !formats::valid(check, secret, placeholder)
+        {
             return false;
         }
         if let Some((s, e)) = name {

@@ -30,9 +30,10 @@ fn reference(
     engine: &Engine,
     spec: &RuleSpec,
     data: &[u8],
+    path: PathForms<'_>,
     scratch: &mut Scratch,
 ) -> Vec<crate::detectors::Match> {
-    let all = engine.scan_with(data, EXAMPLE_PATH, scratch, true);
+    let all = engine.scan_with(data, path, scratch, true);
     if spec.keywords.is_empty() {
         return all;
     }
@@ -66,6 +67,16 @@ const EXAMPLE_PATH: PathForms<'static> = PathForms {
     relative: "example.txt",
 };
 
+/// Where a rule's examples are scanned: `example.txt`, or for a rule with
+/// `paths` its first glob made a path (`**/.netrc` gives `.netrc`,
+/// `**/*.ppk` gives `x.ppk`).
+fn example_path(spec: &RuleSpec) -> String {
+    match spec.paths.first() {
+        None => EXAMPLE_PATH.display.to_string(),
+        Some(glob) => glob.trim_start_matches("**/").replace('*', "x"),
+    }
+}
+
 /// A rule set holding only `spec`, with the pack's fragments and allowlist.
 fn alone(set: &RuleSet, spec: &RuleSpec, origin: &str) -> Result<RuleSet, String> {
     let mut one = RuleSet {
@@ -96,11 +107,12 @@ pub fn check(set: &RuleSet) -> CheckReport {
             report.problems.push(e.to_string());
             continue;
         }
-        // A rule validated by a checksum may find its own places to look.
+        // A rule validated by a checksum may find its own places to look;
+        // one scoped to files by name searches those files whole.
         let finds_itself = spec.validate.is_some_and(|v| v.finds_itself());
-        if spec.keywords.is_empty() && !finds_itself {
+        if spec.keywords.is_empty() && spec.paths.is_empty() && !finds_itself {
             report.problems.push(format!(
-                "rule `{id}`: no keywords, so it searches every file in full; add keywords"
+                "rule `{id}`: no keywords or paths, so it searches every file in full; add keywords"
             ));
         }
         if rule.builtin && spec.examples.is_empty() {
@@ -113,11 +125,27 @@ pub fn check(set: &RuleSet) -> CheckReport {
                 continue;
             }
         };
+        let at = example_path(spec);
+        let path = PathForms {
+            display: &at,
+            relative: &at,
+        };
         for (i, template) in spec.examples.iter().enumerate() {
             report.examples += 1;
             let ex = &expand(template, &mut Fake::from_str_seed(&format!("{id}/{i}")));
-            let found = engine.scan(ex.as_bytes(), EXAMPLE_PATH, &mut scratch);
-            let expected = reference(&engine, spec, ex.as_bytes(), &mut scratch);
+            let found = engine.scan(ex.as_bytes(), path, &mut scratch);
+            let expected = reference(&engine, spec, ex.as_bytes(), path, &mut scratch);
+            if !spec.paths.is_empty()
+                && !engine
+                    .scan(ex.as_bytes(), EXAMPLE_PATH, &mut scratch)
+                    .is_empty()
+            {
+                report.problems.push(format!(
+                    "rule `{id}`: example {} is found in `{}`, outside the rule's paths",
+                    i + 1,
+                    EXAMPLE_PATH.display
+                ));
+            }
             if found.is_empty() {
                 let why = if expected.is_empty() {
                     "the rule does not match it"
@@ -141,7 +169,7 @@ pub fn check(set: &RuleSet) -> CheckReport {
         for (i, template) in spec.negative_examples.iter().enumerate() {
             report.negative_examples += 1;
             let ex = &expand(template, &mut Fake::from_str_seed(&format!("{id}/-{i}")));
-            let found = engine.scan(ex.as_bytes(), EXAMPLE_PATH, &mut scratch);
+            let found = engine.scan(ex.as_bytes(), path, &mut scratch);
             if let Some(m) = found.first() {
                 report.problems.push(format!(
                     "rule `{id}`: negative example {} matches `{}`:\n    {ex}",

@@ -87,11 +87,7 @@ impl Allowlist {
         } else {
             let mut b = GlobSetBuilder::new();
             for p in &spec.paths {
-                let glob = GlobBuilder::new(p)
-                    .literal_separator(false)
-                    .build()
-                    .map_err(|e| format!("allowlist path glob `{p}`: {e}"))?;
-                b.add(glob);
+                b.add(path_glob(p).map_err(|e| format!("allowlist {e}"))?);
             }
             Some(b.build().map_err(|e| format!("allowlist paths: {e}"))?)
         };
@@ -174,6 +170,15 @@ impl Allowlist {
     pub fn has_paths(&self) -> bool {
         self.paths.is_some()
     }
+}
+
+/// A path glob of an allowlist or a rule's `paths`: `*` crosses `/`, as
+/// in gitleaks' path regexes (`**/.netrc` and `*.ppk` match at any depth).
+pub fn path_glob(p: &str) -> std::result::Result<globset::Glob, String> {
+    GlobBuilder::new(p)
+        .literal_separator(false)
+        .build()
+        .map_err(|e| format!("path glob `{p}`: {e}"))
 }
 
 /// Named regex pieces, `{{name}}` in a pattern.
@@ -281,6 +286,14 @@ impl Rule {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
         {
             return Err(err("ids use letters, digits, `-` and `.` only".into()));
+        }
+        for p in &spec.paths {
+            path_glob(p).map_err(|e| err(format!("`paths`: {e}")))?;
+        }
+        if !spec.paths.is_empty() && !spec.keywords.is_empty() {
+            return Err(err(
+                "a rule with `paths` takes no `keywords`: it searches the whole of the files its paths name; remove one of them".into(),
+            ));
         }
         let mut spec = spec;
         if let Some(text) = &spec.remediation {

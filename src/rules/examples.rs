@@ -6,8 +6,9 @@
 //! Kinds: `alnum` (mixes upper, lower and digits), `lower`, `upper`,
 //! `digits`, `hex`, `HEX`, `b64`, `b64url`, `django` (the alphabet of
 //! Django's secret keys), `salt` (WordPress's), and without a length `uuid`,
-//! `pem-ed25519` (a whole PEM block), and the base64 bodies (64-character
-//! lines) of private keys whose structure parses
+//! `login` (a `user:password` pair, as HTTP Basic and Docker's `auth`
+//! encode it), `pem-ed25519` (a whole PEM block), and the base64 bodies
+//! (64-character lines) of private keys whose structure parses
 //! (`crate::detectors::keys`): `rsa-pkcs1`, `rsa-pkcs8`, `ec-sec1`,
 //! `ec-pkcs8`, `dsa`, `openssh-ed25519` (`{{ec-sec1:N}}`: lines of N
 //! characters, one line for N past the body's length). `{{b64of:KIND:N}}` is the base64
@@ -118,6 +119,7 @@ impl Fake {
                     .collect::<Vec<_>>()
                     .join("\n")
             }
+            "login" => format!("{}:{}", self.string(LOWER, 8), self.alnum(20)),
             "pem-ed25519" => format!(
                 "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI{}\n-----END PRIVATE KEY-----\n",
                 self.string(B64, 43)

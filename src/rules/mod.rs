@@ -5,7 +5,7 @@ mod compile;
 pub mod examples;
 pub mod spec;
 
-pub use compile::{Allowlist, Decoder, Rule, RuleSet};
+pub use compile::{Allowlist, Decoder, Rule, RuleSet, path_glob};
 pub use spec::{Confidence, RuleSpec, Severity};
 
 /// Embeds rule files by their path in the repository.
@@ -23,6 +23,7 @@ pub const BUILTIN: &[(&str, &str)] = pack![
     "rules/private-keys.toml",
     "rules/binance.toml",
     "rules/wallets.toml",
+    "rules/credential-files.toml",
     "rules/services.toml",
     "rules/exchanges.toml",
     "rules/frameworks.toml",

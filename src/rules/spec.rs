@@ -175,12 +175,14 @@ pub enum Reject {
     EncodedText,
 }
 
-/// A structural check of the secret beyond its regex, run by
-/// `detectors::wallet`. Checksum-validated kinds (all but `secp256k1`)
-/// also need no keyword: their own cheap finder picks the places to look,
-/// and the pack's placeholder checks (stopwords, sequences) do not apply to
-/// a value whose checksum holds; only the exact values listed as published
-/// examples (compared in a canonical form) are dropped.
+/// A check of the secret beyond its regex: a checksum or key structure
+/// (`detectors::wallet`) or a format's encoding (`detectors::formats`).
+/// Checksum-validated kinds (the wallet ones but `secp256k1`) also need no
+/// keyword: their own cheap finder picks the places to look, and the
+/// pack's placeholder checks (stopwords, sequences) do not apply to a value
+/// whose checksum holds; only the exact values listed as published
+/// examples (compared in a canonical form) are dropped. The format kinds
+/// run after the value checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Validate {
@@ -198,6 +200,15 @@ pub enum Validate {
     /// A secp256k1 private key in hex: in range (0 < k < n). Not a
     /// checksum: the rule's other value checks still apply.
     Secp256k1,
+    /// Base64 of `user:password` (Docker `auth`, npm `_auth`, HTTP Basic):
+    /// both parts non-empty printable text, the password no placeholder.
+    Base64UserPassword,
+    /// Base64 of a printable password that is no placeholder (FileZilla
+    /// `<Pass encoding="base64">`, npm `_password`).
+    Base64Text,
+    /// AES-CBC output as a file holds it: a 16-byte IV and whole 16-byte
+    /// blocks, not text (DBeaver `credentials-config.json`).
+    CipherBlocks,
 }
 
 fn yes() -> bool {
@@ -221,6 +232,14 @@ pub struct RuleSpec {
     /// ASCII case-insensitive literals; the rule runs only near one of them.
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// Globs of the files the rule applies to (`**/.netrc`), matched like
+    /// allowlist paths against the path as shown and relative to the scan
+    /// root, `/`-separated (history and `--staged` paths too). Empty: every
+    /// file. A rule with paths searches the whole of every file its paths
+    /// match, and no other: the file name is its keyword, and the rule takes
+    /// no `keywords` (the prefilter's automaton stays free of them).
+    #[serde(default)]
+    pub paths: Vec<String>,
     /// How many lines around a keyword the regex looks at (0: the keyword's line).
     #[serde(default)]
     pub window: usize,
@@ -238,11 +257,12 @@ pub struct RuleSpec {
     /// Value shapes that are never this rule's secret.
     #[serde(default)]
     pub reject: Vec<Reject>,
-    #[serde(default)]
-    pub context: Option<ContextSpec>,
-    /// A structural or checksum validation of the secret (see [`Validate`]).
+    /// A check of the secret beyond its regex: a checksum, a key's
+    /// structure or a format's encoding (see [`Validate`]).
     #[serde(default)]
     pub validate: Option<Validate>,
+    #[serde(default)]
+    pub context: Option<ContextSpec>,
     /// Whether the pack-wide `names` allowlist applies. Tokens that carry
     /// their own prefix (`ghp_`, `AKIA`) are secrets whatever their name.
     #[serde(default = "yes")]

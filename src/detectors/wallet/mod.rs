@@ -33,7 +33,20 @@ impl Validate {
     /// Whether a checksum (or a derived public key) proves the value: such
     /// a value is no placeholder, whatever words it contains.
     pub fn is_checksum(self) -> bool {
-        !matches!(self, Validate::Secp256k1)
+        matches!(
+            self,
+            Validate::Bip39
+                | Validate::Wif
+                | Validate::Bip32Private
+                | Validate::XrplSeed
+                | Validate::SolanaKeypair
+        )
+    }
+
+    /// Whether the kind is a wallet secret's, checked by [`validate`] where
+    /// the secret is found (the others are formats: `detectors::formats`).
+    pub fn is_wallet(self) -> bool {
+        self.is_checksum() || self == Validate::Secp256k1
     }
 
     /// What the validation checks, for `keyhound explain`.
@@ -57,6 +70,11 @@ impl Validate {
             Validate::Secp256k1 => {
                 "a key in secp256k1's range (no checksum: value checks apply too)"
             }
+            Validate::Base64UserPassword => {
+                "decodes from base64 to user:password, the password no placeholder"
+            }
+            Validate::Base64Text => "decodes from base64 to a password that is no placeholder",
+            Validate::CipherBlocks => "cipher text: a 16-byte IV and whole 16-byte blocks",
         }
     }
 
@@ -104,6 +122,9 @@ pub fn validate(kind: Validate, data: &[u8], start: usize, end: usize) -> Option
                 canonical: hex.to_ascii_lowercase(),
             })
         }
+        // Format kinds are checked after the value checks
+        // (`detectors::formats`): nothing to narrow here.
+        Validate::Base64UserPassword | Validate::Base64Text | Validate::CipherBlocks => same(true),
     }
 }
 

@@ -48,9 +48,13 @@ struct Scanned {
     secrets: Vec<([u8; 32], Box<[u8]>)>,
 }
 
+/// Marks a rule selected by its `paths` in a [`path_class`].
+const SCOPED: u32 = 1 << 31;
+
 /// How a path filters a blob's findings: `None` when it hides them all
 /// (`.keyhoundignore`, a global path allowlist), else the rules whose own
-/// path allowlist matches it. Paths that filter alike share one scan.
+/// path allowlist matches it, then (with the top bit set) the rules whose
+/// `paths` select it. Paths that filter alike share one scan.
 fn path_class(
     engine: &Engine,
     ignore: Option<&Gitignore>,
@@ -77,6 +81,7 @@ fn path_class(
                     .allowlist
                     .allows_path(&[path, path])
             })
+            .chain(engine.rules_in_scope(forms).into_iter().map(|r| r | SCOPED))
             .collect(),
     )
 }
