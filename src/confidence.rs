@@ -88,6 +88,14 @@ pub fn path_kind(path: &str) -> Option<PathKind> {
     if name == "llms.txt" || name == "llms-full.txt" || name == "llms-ctx.txt" {
         return Some(PathKind::Generated);
     }
+    // API documentation as data: Postman collections, OpenAPI/Swagger
+    // specifications (their example requests and responses).
+    if name.ends_with(".postman_collection.json")
+        || parts.iter().any(|d| *d == "postman")
+        || ["openapi", "swagger"].iter().any(|w| name.starts_with(w))
+    {
+        return Some(PathKind::Docs);
+    }
     // A file named for what it is: `config.example.json`, `.env.sample`,
     // `settings-example.py`.
     let named_sample = name.split(['.', '-', '_']).enumerate().any(|(i, w)| {
@@ -190,6 +198,8 @@ mod tests {
             ("docs/api/keys.rst", Some(PathKind::Docs)),
             ("pkg/Readme", Some(PathKind::Docs)),
             ("examples/spot/order.py", Some(PathKind::Example)),
+            ("sdk/postman/collection-REST.json", Some(PathKind::Docs)),
+            ("api/openapi.yaml", Some(PathKind::Docs)),
             ("config.example.json", Some(PathKind::Example)),
             (".env.sample", Some(PathKind::Example)),
             ("tests/fixtures/keys.json", Some(PathKind::Example)),
