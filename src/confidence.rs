@@ -91,7 +91,7 @@ pub fn path_kind(path: &str) -> Option<PathKind> {
     // API documentation as data: Postman collections, OpenAPI/Swagger
     // specifications (their example requests and responses).
     if name.ends_with(".postman_collection.json")
-        || parts.iter().any(|d| *d == "postman")
+        || parts.contains(&"postman")
         || ["openapi", "swagger"].iter().any(|w| name.starts_with(w))
     {
         return Some(PathKind::Docs);
