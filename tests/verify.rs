@@ -122,6 +122,24 @@ fn issue9_verify_ed25519_trading_with_ip_whitelist_is_medium() {
     let p = of(&doc, "private-key-ed25519");
     assert_eq!(p["verification"]["risk"], "medium");
     assert_eq!(server.seen().len(), 1);
+    // New-user trial: the same PKCS#8 v2 key (with its public key, longer
+    // than one line) wrapped at 64 columns as `openssl` writes it was cut
+    // at its first line and unverifiable.
+    assert!(body.len() > 64, "a v2 document: {}", body.len());
+    let wrapped: Vec<String> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    let dir = tree(&[(".env", &pem_file(&key, &ed25519_pem(&wrapped.join("\n"))))]);
+    let (_, doc, _) = verify_json(dir.path(), &server, &[]);
+    let p = of(&doc, "private-key-ed25519");
+    assert_eq!(p["verification"]["status"], "valid", "{doc:#}");
+    assert_eq!(
+        (&p["line"], &p["end_line"]),
+        (&4.into(), &5.into()),
+        "the body's two lines: {p:#}"
+    );
 }
 
 #[test]
