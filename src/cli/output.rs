@@ -145,17 +145,24 @@ pub fn parse_base_url(value: &str) -> std::result::Result<String, String> {
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(format!("`{value}`: a URL holds no spaces"));
     }
-    // `host:port`, `[v6]:port`; the port, when given, a number up to 65535.
-    let port = match authority.rsplit_once(':') {
-        Some((host, port)) if !host.starts_with('[') || host.ends_with(']') => Some(port),
-        _ => None,
-    };
-    if port.is_some_and(|p| p.parse::<u16>().is_err()) {
+    // The port, when given, a number up to 65535.
+    if host_port(authority)
+        .1
+        .is_some_and(|p| p.parse::<u16>().is_err())
+    {
         return Err(format!(
             "`{value}`: the port must be a number from 0 to 65535"
         ));
     }
     Ok(format!("{scheme}://{rest}"))
+}
+
+/// `host:port`, `[v6]:port` or a bare host, split into host and port.
+fn host_port(authority: &str) -> (&str, Option<&str>) {
+    match authority.rsplit_once(':') {
+        Some((host, port)) if !host.starts_with('[') || host.ends_with(']') => (host, Some(port)),
+        _ => (authority, None),
+    }
 }
 
 /// Checks `--binance-api-url`, `--okx-api-url` and `--bybit-api-url`
@@ -182,10 +189,7 @@ fn base_url(url: &str, notes: &mut Vec<String>) -> String {
         .split('/')
         .next()
         .unwrap_or("");
-    let host = match authority.rsplit_once(':') {
-        Some((host, _)) if !host.starts_with('[') || host.ends_with(']') => host,
-        _ => authority,
-    };
+    let host = host_port(authority).0;
     let loopback = matches!(host, "127.0.0.1" | "localhost" | "[::1]")
         || host
             .parse::<std::net::Ipv4Addr>()

@@ -334,7 +334,8 @@ impl Engine {
         // Runs of `A`s are zero bytes in a key's DER or SSH encoding (tags
         // `pem`, `der`), not a placeholder: the check is for short, flat
         // secrets.
-        let structured = proven || spec.tags.iter().any(|t| t == "pem" || t == "der");
+        let pem = spec.tags.iter().any(|t| t == "pem");
+        let structured = proven || pem || spec.tags.iter().any(|t| t == "der");
         // A cipher text is random bytes: the checks for text values below
         // (runs, entropy, placeholder words) say nothing about it.
         let text = !spec.validate.is_some_and(|v| v.is_binary());
@@ -349,7 +350,6 @@ impl Engine {
         // A PEM body that is no key in any encoding (keyboard mash, a
         // placeholder): not a private key. Fragments stay, at low
         // confidence (`crate::confidence`).
-        let pem = spec.tags.iter().any(|t| t == "pem");
         if pem && keys::pem_shape(secret) == keys::KeyShape::NotAKey {
             return false;
         }
