@@ -11,7 +11,7 @@
 //! in `apikey`) is credited through a table computed once: each pattern
 //! selects the rules of every keyword it contains.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 /// Which rules a file needs, and where their keywords are.
 #[derive(Debug)]
@@ -116,23 +116,10 @@ impl Prefilter {
             }
         }
         unconditional.dedup();
-        // A match of a keyword is a match of every keyword inside it.
-        let direct = pattern_rules.clone();
-        for (i, outer) in keywords.iter().enumerate() {
-            for (j, inner) in keywords.iter().enumerate() {
-                if i != j && memchr::memmem::find(outer, inner).is_some() {
-                    for &r in &direct[j] {
-                        if !pattern_rules[i].contains(&r) {
-                            pattern_rules[i].push(r);
-                        }
-                    }
-                }
-            }
-        }
         let ac = (!keywords.is_empty()).then(|| {
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
-                .match_kind(MatchKind::LeftmostLongest)
+                .match_kind(MatchKind::Standard)
                 .kind(Some(if small {
                     aho_corasick::AhoCorasickKind::ContiguousNFA
                 } else {
@@ -181,11 +168,9 @@ impl Prefilter {
         hits.full.clear();
         hits.full.extend_from_slice(&self.unconditional);
         let Some(ac) = &self.ac else { return };
-        let mut at = 0;
-        while at < data.len() {
-            let Some(m) = ac.find(Input::new(data).span(at..data.len())) else {
-                break;
-            };
+        // One pass reports every keyword at every position, overlapping
+        // ones included (no restart after each match).
+        for m in ac.find_overlapping_iter(data) {
             for &r in &self.pattern_rules[m.pattern().as_usize()] {
                 let offs = &mut hits.offsets[r as usize];
                 if offs.is_empty() {
@@ -193,7 +178,6 @@ impl Prefilter {
                 }
                 offs.push(m.start());
             }
-            at = m.start() + 1;
         }
         hits.selected.sort_unstable();
         for &r in &hits.selected {

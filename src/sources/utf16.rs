@@ -112,13 +112,15 @@ fn bare_order(data: &[u8]) -> Option<Order> {
         !c.is_control() && !matches!(c, '\u{FFFE}' | '\u{FFFF}' | '\u{FFFD}')
             || matches!(c, '\t' | '\n' | '\r')
     };
-    // A probe may end inside a surrogate pair: its last unit is not judged.
-    let decoded: Vec<_> = char::decode_utf16(units).collect();
-    let judged = &decoded[..decoded.len().saturating_sub(1)];
-    judged
-        .iter()
-        .all(|c| c.as_ref().is_ok_and(|&c| text(c)))
-        .then_some(order)
+    // A probe may end inside a surrogate pair: its last character is not
+    // judged. Judged lazily: most binary data fails on its first ones.
+    let mut decoded = char::decode_utf16(units).peekable();
+    while let Some(c) = decoded.next() {
+        if decoded.peek().is_some() && !c.is_ok_and(text) {
+            return None;
+        }
+    }
+    Some(order)
 }
 
 #[cfg(test)]
