@@ -19,10 +19,18 @@
 //!    ("such as the following", "for example", `EXAMPLE_KEY`) lower it one
 //!    level;
 //! 5. repetition: the same value at two or more documentation, example or
-//!    fixture paths of one scan is a published sample, `low` there.
+//!    fixture paths of one scan is a published sample, `low` there;
+//! 6. tests: in a directory of tests (`tests/`, `src/test/`, `__tests__/`),
+//!    a value under a test name (`TEST_API_SECRET`, `mockToken`) is a
+//!    fixture, `low`; one that only its name makes a credential (generic
+//!    rules, passwords, connection strings) is one level lower. An exchange
+//!    key in a test (a committed testnet key) keeps its level;
+//! 7. doc comments: a Python docstring or a `/** */` / `///` comment is
+//!    documentation, one level lower; one that shows what a call returns
+//!    or an example (`:returns:`, `@example`) holds a copied sample, `low`.
 //!
 //! A directory scan and a history scan (`keyhound git`) see every path, so
-//! all five apply; a pre-commit scan (`scan --staged`) sees the staged
+//! all of these apply; a pre-commit scan (`scan --staged`) sees the staged
 //! files only, so repetition counts among them.
 
 use std::collections::{HashMap, HashSet};
@@ -101,7 +109,14 @@ pub fn path_kind(path: &str) -> Option<PathKind> {
     let named_sample = name.split(['.', '-', '_']).enumerate().any(|(i, w)| {
         EXAMPLE_WORDS.contains(&w) && (i > 0 || w.starts_with("example") || w.starts_with("sample"))
     });
-    if parts.iter().any(|d| EXAMPLE_DIRS.contains(d)) || named_sample {
+    // A `.env` is what a program reads when it runs, wherever it sits: an
+    // example's own `.env` holds the keys it was run with (a fixture's
+    // does not).
+    let live_env = name == ".env" || name == ".env.local";
+    let in_example_dir = parts.iter().any(|d| {
+        EXAMPLE_DIRS.contains(d) && !(live_env && !d.contains("fixture") && !d.contains("data"))
+    });
+    if in_example_dir || named_sample {
         return Some(PathKind::Example);
     }
     let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
@@ -116,25 +131,179 @@ pub fn path_kind(path: &str) -> Option<PathKind> {
 
 /// Words that present a value as a sample: "such as the following", "for
 /// example", "e.g.", "looks like this", "sample", "dummy", "fake", "what
-/// the exchange returns".
-const SAMPLE_PROSE: &str = r"(?i)such as the following|something like (?:this|the following)|looks? (?:something )?like (?:this|the following)|for (?:example|instance)|\be\.g\.|(?:^|[^a-z.@/-])(?:example|sample|dummy|fake|placeholder)s?(?:[^a-z.-]|$)|(?:api|exchange|server) (?:will )?returns?\b|is returned";
+/// the exchange returns"; "example" in the languages bot authors write
+/// READMEs in (Indonesian `contoh`, Spanish, French, German, Italian,
+/// Portuguese, Dutch, Polish, Turkish, Russian `пример`, Chinese `例如`
+/// and `示例`, Korean `예시`).
+const SAMPLE_PROSE: &str = r"(?i)such as the following|something like (?:this|the following)|looks? (?:something )?like (?:this|the following)|for (?:example|instance)|\be\.g\.|(?:^|[^a-z.@/-])(?:example|sample|dummy|fake|placeholder|contoh|ejemplo|exemple|beispiel|esempio|exemplo|voorbeeld|przykład|örnek)s?(?:[^a-z.-]|$)|пример|例如|示例|예시|(?:api|exchange|server) (?:will )?returns?\b|is returned";
 
 /// How many lines before a secret's line [`sample_context`] reads.
 const PROSE_LINES: usize = 2;
 
-/// Whether the text around `data[start..end]` (that line without the
-/// secret, and the [`PROSE_LINES`] lines before it) presents it as a
-/// sample.
+/// Whether the text around `data[start..end]` presents it as a sample:
+/// that line without the secret, and, when the secret is not assigned in
+/// live code (a value on its own in prose, or a commented-out line), the
+/// [`PROSE_LINES`] lines before it. A heading such as `# Example bot
+/// config` above `API_SECRET=…` says nothing about the value.
 pub fn sample_context(data: &[u8], start: usize, end: usize) -> bool {
     static PROSE: std::sync::OnceLock<regex::bytes::Regex> = std::sync::OnceLock::new();
     let re = PROSE.get_or_init(|| regex::bytes::Regex::new(SAMPLE_PROSE).expect("valid regex"));
     use crate::detectors::windows::{line_end, line_start, lines_back};
-    let from = lines_back(data, line_start(data, start), PROSE_LINES);
+    let line = line_start(data, start);
     let to = line_end(data, end.saturating_sub(1).max(start));
     // Only what is near: a minified line may be megabytes long.
-    let from = from.max(start.saturating_sub(600));
     let to = to.min(end + 200);
+    let from = if assigned_live(&data[line..start]) {
+        line
+    } else {
+        lines_back(data, line, PROSE_LINES)
+    };
+    let from = from.max(start.saturating_sub(600));
     re.is_match(&data[from..start]) || re.is_match(&data[end.min(to)..to])
+}
+
+/// Whether the text before a secret on its line assigns it in live code or
+/// configuration (`API_SECRET=`, `"secret": "`, `Client("`), not in a
+/// comment.
+fn assigned_live(prefix: &[u8]) -> bool {
+    !commented(prefix)
+        && prefix
+            .iter()
+            .any(|&b| matches!(b, b'=' | b':' | b'(' | b'>'))
+}
+
+/// Whether a line whose text before some point is `prefix` is a comment
+/// there: it starts with a comment marker (`#`, `//`, `/*`, `*`, `--`,
+/// `;`, `<!--`, `%`, `'`, `REM `).
+pub fn commented(prefix: &[u8]) -> bool {
+    let t = prefix.trim_ascii_start();
+    [
+        &b"#"[..],
+        b"//",
+        b"/*",
+        b"*",
+        b"--",
+        b";",
+        b"<!--",
+        b"%",
+        b"'",
+    ]
+    .iter()
+    .any(|m| t.starts_with(m))
+        || t.len() >= 4 && t[..4].eq_ignore_ascii_case(b"rem ")
+}
+
+/// Directories of tests (`tests/`, `src/test/`, `__tests__/`, `spec/`).
+const TEST_DIRS: &[&str] = &["test", "tests", "__tests__", "spec", "specs", "testing"];
+
+/// Whether `path` (`/`-separated) lies in a directory of tests.
+pub fn in_tests(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let mut parts: Vec<&str> = lower.split('/').collect();
+    parts.pop();
+    parts.iter().any(|d| TEST_DIRS.contains(d))
+}
+
+/// Whether the text before a secret on its line names it as a test value:
+/// `TEST_API_SECRET = `, `mockApiKey: `, `fake_token=` (a name made of a
+/// test word and more).
+pub fn test_name(prefix: &[u8]) -> bool {
+    static NAME: std::sync::OnceLock<regex::bytes::Regex> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        regex::bytes::Regex::new(
+            r"(?:^|[^A-Za-z0-9])(?:(?:TEST|MOCK|FAKE|DUMMY|STUB)_[A-Z0-9_]*[A-Z0-9]|(?:test|mock|fake|dummy|stub)(?:_[a-z0-9]|[A-Z])\w*)[\s\x22'`]*(?:[:=]|=>)",
+        )
+        .expect("valid regex")
+    })
+    .is_match(prefix)
+}
+
+/// Whether a secret sits in documentation written in code: a Python
+/// docstring, a `/** … */` doc comment (Javadoc, JSDoc, TSDoc, PHPDoc), or
+/// a `///` / `//!` doc-comment line (Rust, C#).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DocComment {
+    /// Not in a doc comment.
+    #[default]
+    Outside,
+    /// In one: documentation, one level lower.
+    Inside,
+    /// In one that presents what a call returns or an example
+    /// (`:returns: API Response`, `@example`, `.. code-block::`): a sample
+    /// copied from the API's documentation, `low`.
+    Sample,
+}
+
+/// How far back [`doc_comment`] looks for the opening of a doc comment.
+const DOC_REACH: usize = 64 * 1024;
+
+/// Words of a doc comment that present the values in it as samples.
+const DOC_SAMPLE: &str = r"(?i):returns?:|@returns?\b|\breturns?\b|\bresponse\b|@example|\bexamples?\b|code-block|\.\. code::|\be\.g\.|\bsample\b|\boutput\b";
+
+/// Where `data[start..]` sits with respect to doc comments (see
+/// [`DocComment`]). Reads at most [`DOC_REACH`] bytes back.
+pub fn doc_comment(data: &[u8], start: usize) -> DocComment {
+    use crate::detectors::windows::{line_end, line_start};
+    use memchr::memmem;
+    static SAMPLE: std::sync::OnceLock<regex::bytes::Regex> = std::sync::OnceLock::new();
+    let sample = SAMPLE.get_or_init(|| regex::bytes::Regex::new(DOC_SAMPLE).expect("valid regex"));
+    let lo = start.saturating_sub(DOC_REACH);
+    let line = line_start(data, start);
+    let rest = line_end(data, start);
+    let opened = |open: usize| {
+        if sample.is_match(&data[open..rest]) {
+            DocComment::Sample
+        } else {
+            DocComment::Inside
+        }
+    };
+    let own = data[line..start].trim_ascii_start();
+    if own.starts_with(b"///") || own.starts_with(b"//!") {
+        // The doc-comment lines above it, up to 30.
+        let mut open = line;
+        for _ in 0..30 {
+            if open == 0 {
+                break;
+            }
+            let prev = line_start(data, open - 1);
+            let t = data[prev..open].trim_ascii_start();
+            if !(t.starts_with(b"///") || t.starts_with(b"//!")) {
+                break;
+            }
+            open = prev;
+        }
+        return opened(open);
+    }
+    let before = &data[lo..start];
+    // `/** … */`: the last opening after the last closing.
+    let doc_open = memmem::rfind(before, b"/**");
+    let close = memmem::rfind(before, b"*/");
+    if let Some(o) = doc_open
+        && close.is_none_or(|c| c < o)
+    {
+        return opened(lo + o);
+    }
+    // A Python docstring: inside a triple-quoted string (an odd number of
+    // its quotes before the secret) that opens a line of its own.
+    // Counted from the start of the file, up to 8 MiB.
+    let all = &data[..start];
+    if all.len() > 8 << 20 {
+        return DocComment::Outside;
+    }
+    for quotes in [&b"\"\"\""[..], b"'''"] {
+        let Some(open) = memmem::rfind(all, quotes) else {
+            continue;
+        };
+        if memmem::find_iter(all, quotes).count() % 2 == 0 {
+            continue;
+        }
+        let head = &data[line_start(data, open)..open];
+        let head = head.trim_ascii();
+        if head.iter().all(|b| matches!(b, b'r' | b'u' | b'R' | b'U')) {
+            return opened(open);
+        }
+    }
+    DocComment::Outside
 }
 
 /// Sets every finding's confidence (the rules have labelled them:
@@ -174,14 +343,39 @@ pub fn assess(findings: &mut [Finding], rules: &RuleSet) {
         if f.paired == Some(true) && c == Confidence::Medium {
             c = Confidence::High;
         }
+        // An exchange key and its secret used together in an example's
+        // code (`NewClient(key, secret, WithBaseURL(TESTNET))`) are the
+        // credentials the example runs with, not an illustration.
+        let live_pair =
+            f.paired == Some(true) && !f.sample_context && f.doc_comment == DocComment::Outside;
         match path_kind(&f.path) {
             Some(PathKind::Generated) => c = Confidence::Low,
+            Some(PathKind::Example) if live_pair => {}
             Some(_) if repeated.contains(&f.secret_digest) => c = Confidence::Low,
             Some(_) => c = c.lower(),
             None => {}
         }
         if f.sample_context {
             c = c.lower();
+        }
+        // In a directory of tests: a value named for tests is a fixture;
+        // so is, one level, what only a name says is a credential (generic
+        // values, passwords, connection strings to test databases).
+        if in_tests(&f.path) {
+            let by_name = f
+                .tags
+                .iter()
+                .any(|t| t == "generic" || t == "plain-password" || t == "url");
+            if f.test_name {
+                c = Confidence::Low;
+            } else if by_name {
+                c = c.lower();
+            }
+        }
+        match f.doc_comment {
+            DocComment::Sample => c = Confidence::Low,
+            DocComment::Inside => c = c.lower(),
+            DocComment::Outside => {}
         }
         f.confidence = c;
     }
@@ -209,6 +403,9 @@ mod tests {
             ("example.py", Some(PathKind::Example)),
             ("dist.py", None),
             ("sampler/main.go", None),
+            ("examples/.env", None),
+            ("examples/.env.example", Some(PathKind::Example)),
+            ("tests/fixtures/.env", Some(PathKind::Example)),
         ] {
             assert_eq!(path_kind(path), kind, "{path}");
         }
@@ -222,8 +419,21 @@ mod tests {
         let code = b"import os\nkey = \"K3y\"  # production\n";
         let at = 17;
         assert!(!sample_context(code, at, at + 3));
+        assert!(test_name(b"TEST_API_SECRET = \""));
+        assert!(test_name(b"  mockApiKey: '"));
+        assert!(!test_name(b"TESTNET_API_KEY = \""));
+        assert!(!test_name(b"api_key = \""));
+        assert!(in_tests("sdk/tests/constants.py") && in_tests("src/test/java/A.java"));
+        assert!(!in_tests("src/bot.py") && !in_tests("tests.py"));
         let named = b"EXAMPLE_API_KEY = \"K3y\"\n";
         assert!(sample_context(named, 19, 22));
+        // A heading above a live assignment says nothing about its value;
+        // above a commented-out one it does.
+        let live = b"# Example bot config\nAPI_SECRET=K3y\n";
+        assert!(!sample_context(live, 32, 35));
+        let commented = b"# Example key, what the API returns\n# API_SECRET=K3y\n";
+        let at = commented.len() - 4;
+        assert!(sample_context(commented, at, at + 3));
         // A host name is no prose: `db.example-cloud.net`, `example.com`.
         let url = b"A=mongodb://app:K3y@db.example-cloud.net/x\nB=https://example.com\n";
         assert!(!sample_context(url, 16, 19));

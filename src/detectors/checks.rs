@@ -118,9 +118,6 @@ const WIDE_ENTROPY: f64 = 5.0;
 /// longer stopword found in a value was put there (or listed) on purpose.
 const CHANCE_WORD: usize = 7;
 
-/// Characters of random value on each side of a word that occurs by chance.
-const FLANK: usize = 4;
-
 /// True when the placeholder words found at `spans` (byte ranges of `s`)
 /// all occur by chance inside a generated value rather than saying what
 /// the value is. A 64-character random secret holds `mock`, `fake`,
@@ -128,8 +125,8 @@ const FLANK: usize = 4;
 /// placeholder has the word as the value or most of it (`mock-secret-1`,
 /// `your_api_secret`, `AKIAI44QH8DHBEXAMPLE`). By chance means: the value is
 /// long enough to be generated, the words take less than a quarter of it,
-/// each is [`CHANCE_WORD`] characters or fewer and sits inside the value's own characters ([`FLANK`] letters or
-/// digits or more on each side, no `_`, `-`, `.` or space beside it; a
+/// each is [`CHANCE_WORD`] characters or fewer and sits among the value's own characters (letters or
+/// digits beside it, or the value's end; no `_`, `-`, `.` or space beside it; a
 /// template mark such as `<` or `${` only inside a value of
 /// [`WIDE_ENTROPY`]), and what is left is random (no words, 3.5 bits per
 /// character or more).
@@ -149,14 +146,17 @@ pub fn words_by_chance(s: &[u8], spans: &[(usize, usize)]) -> bool {
         if word.iter().all(u8::is_ascii_alphanumeric) {
             // Documentation marks a sample in capitals inside a mixed-case
             // value (AWS's `…EXAMPLE…`); chance mixes the word's case too.
+            // Only a word too long for chance in capitals: `MOCK`, `TOKEN`
+            // or `SECRET` turn up in capitals as often as in lower case.
             let shouted = word.iter().all(|c| !c.is_ascii_lowercase())
-                && word.iter().filter(|c| c.is_ascii_alphabetic()).count() >= 4
+                && word.iter().filter(|c| c.is_ascii_alphabetic()).count() >= CHANCE_WORD
                 && s.iter().any(u8::is_ascii_lowercase);
+            // At either end of the value a word is chance too (`mockQ3…`),
+            // unless a separator sets it apart (`mock-…`, `…_fake`).
             !shouted
-                && a >= FLANK
-                && b + FLANK <= s.len()
-                && s[a - 1].is_ascii_alphanumeric()
-                && s[b].is_ascii_alphanumeric()
+                && (a == 0 || s[a - 1].is_ascii_alphanumeric())
+                && (b == s.len() || s[b].is_ascii_alphanumeric())
+                && (a > 0 || b < s.len())
         } else {
             // Template marks (`<`, `${`, `...`) are chance only in the
             // dense random text of a wide alphabet (WordPress salts); a
@@ -355,12 +355,17 @@ mod tests {
                 .collect()
         };
         let k = key();
-        for word in ["mock", "fAkE", "Dummy", "example", "secret", "xxxx"] {
-            let s = format!("{}{word}{}", &k[..30], &k[30 + word.len()..]);
-            assert!(
-                words_by_chance(s.as_bytes(), &spans(&s, &word.to_ascii_lowercase())),
-                "{s}"
-            );
+        let words = ["mock", "fAkE", "Dummy", "example", "secret", "xxxx"];
+        let upper = ["MOCK", "FAKE", "DUMMY", "TOKEN", "SECRET", "XXXXX"];
+        for word in words.iter().chain(&upper) {
+            // In the middle, at the start and at the end of the value.
+            for at in [30, 0, k.len() - word.len()] {
+                let s = format!("{}{word}{}", &k[..at], &k[at + word.len()..]);
+                assert!(
+                    words_by_chance(s.as_bytes(), &spans(&s, &word.to_ascii_lowercase())),
+                    "{s}"
+                );
+            }
         }
         for (s, w) in [
             ("mock-secret-1", "mock"),

@@ -17,6 +17,26 @@ pub(super) struct BlobFacts {
     allowed: Option<Vec<(usize, usize)>>,
     /// `-----BEGIN X-----` .. `-----END` spans, sorted and disjoint.
     armour: Option<Vec<(usize, usize)>>,
+    /// The blob is program source by its file name (see [`is_source`]).
+    pub source: bool,
+}
+
+/// File extensions of programming languages in which a value written
+/// without quotes is a name or an expression (`pub creds: CREDENTIAL0,`,
+/// `Foo(Ed25519Credential credential)`), never a literal. Shell, env,
+/// YAML, INI, properties and the like are not here: there a bare value is
+/// the value.
+const SOURCE_EXTS: &[&str] = &[
+    "rs", "java", "kt", "kts", "scala", "groovy", "cs", "fs", "vb", "go", "c", "h", "cc", "cpp",
+    "cxx", "hpp", "hh", "m", "mm", "swift", "ts", "tsx", "js", "jsx", "mjs", "cjs", "py", "pyi",
+    "rb", "php", "dart", "lua", "jl", "zig", "sol",
+];
+
+/// Whether `path` names program source (by [`SOURCE_EXTS`]).
+pub(super) fn is_source(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.rsplit_once('.')
+        .is_some_and(|(_, ext)| SOURCE_EXTS.iter().any(|e| ext.eq_ignore_ascii_case(e)))
 }
 
 /// Index of the span holding `at`, in sorted disjoint spans.

@@ -62,6 +62,27 @@ pub fn pem_shape(body: &[u8]) -> KeyShape {
     der_key(&bytes)
 }
 
+/// Whether `body` (as for [`pem_shape`]) is an encrypted key: a legacy
+/// PEM whose armour headers say `Proc-Type: 4,ENCRYPTED` (RFC 1421), or an
+/// `openssh-key-v1` container whose cipher is not `none` (a key saved
+/// with a passphrase, OpenSSH's PROTOCOL.key). PKCS#8's `ENCRYPTED
+/// PRIVATE KEY` says so in its BEGIN line, not in its body.
+pub fn pem_encrypted(body: &[u8]) -> bool {
+    let (encrypted, b64) = clean(body);
+    if encrypted {
+        return true;
+    }
+    // The container's magic and the cipher's name fit in the first 40
+    // base64 characters.
+    let head = &b64[..b64.len().min(40) & !3];
+    base64_decode(head)
+        .and_then(|bytes| {
+            let mut r = bytes.strip_prefix(b"openssh-key-v1\0")?;
+            ssh_string(&mut r).map(|cipher| cipher != b"none")
+        })
+        .unwrap_or(false)
+}
+
 /// Base64 text of a body, and whether its headers say it is encrypted
 /// (legacy `Proc-Type: 4,ENCRYPTED`).
 fn clean(body: &[u8]) -> (bool, Vec<u8>) {
@@ -298,6 +319,27 @@ mod tests {
             lines(&base64_encode(&[7u8; 96]))
         );
         assert_eq!(pem_shape(body.as_bytes()), KeyShape::Parsed);
+    }
+
+    #[test]
+    fn encrypted_bodies_are_told_apart() {
+        let legacy = format!(
+            "Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\n{}",
+            lines(&base64_encode(&[7u8; 64]))
+        );
+        assert!(pem_encrypted(legacy.as_bytes()));
+        let container = |cipher: &[u8]| {
+            let mut b = b"openssh-key-v1\0".to_vec();
+            b.extend_from_slice(&(cipher.len() as u32).to_be_bytes());
+            b.extend_from_slice(cipher);
+            b.extend_from_slice(&[0; 40]);
+            lines(&base64_encode(&b))
+        };
+        assert!(pem_encrypted(container(b"aes256-ctr").as_bytes()));
+        assert!(!pem_encrypted(container(b"none").as_bytes()));
+        assert!(!pem_encrypted(
+            lines(&base64_encode(&ed25519(3))).as_bytes()
+        ));
     }
 
     #[test]

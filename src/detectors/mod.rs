@@ -185,6 +185,7 @@ impl Engine {
             scratch.hits.add_full(r);
         }
         let mut facts = facts::BlobFacts::default();
+        facts.source = facts::is_source(path.relative) || facts::is_source(path.display);
         let whole = [Window {
             start: 0,
             end: data.len(),
@@ -353,6 +354,16 @@ impl Engine {
         if pem && keys::pem_shape(secret) == keys::KeyShape::NotAKey {
             return false;
         }
+        // An encrypted key is reported by the rule for encrypted keys
+        // only (lower severity: one passphrase away from use).
+        if pem {
+            let armour = &data[m.match_start.min(m.start)..m.start];
+            let encrypted =
+                memchr::memmem::find(armour, b"ENCRYPTED").is_some() || keys::pem_encrypted(secret);
+            if encrypted != spec.tags.iter().any(|t| t == "encrypted") {
+                return false;
+            }
+        }
         if !spec.require.iter().all(|&c| checks::has_class(secret, c)) {
             return false;
         }
@@ -381,6 +392,42 @@ impl Engine {
         let ls = memchr::memrchr(b'\n', &data[lo..m.start]).map_or(lo, |i| lo + i + 1);
         let prefix = &data[ls..m.start];
         if compiled.allowlist.allows_prefix(prefix) || global.allows_prefix(prefix) {
+            return false;
+        }
+        // In program source, a generic rule's value written without quotes
+        // and starting like a name is a name or an expression (`pub creds:
+        // CREDENTIAL0,`, `Foo(Ed25519Credential c)`), except in a comment
+        // (`// token: …`) or an assignment without spaces (`API_KEY=…`: a
+        // `.env` saved under a source name; `?api_key=…` in a URL).
+        let env_line = |p: &[u8]| {
+            // The assignment the value belongs to: the text after the last
+            // space, quote or query-string separator (`?api_key=`).
+            let from = p
+                .iter()
+                .rposition(|&b| {
+                    b.is_ascii_whitespace() || matches!(b, b'?' | b'&' | b';' | b'"' | b'\'')
+                })
+                .map_or(0, |i| i + 1);
+            let p = &p[from..];
+            p.split_last().is_some_and(|(&last, name)| {
+                last == b'='
+                    && !name.is_empty()
+                    && name
+                        .iter()
+                        .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+            })
+        };
+        if facts.source
+            && spec.tags.iter().any(|t| t == "generic")
+            && secret
+                .first()
+                .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b'$')
+            && !prefix
+                .last()
+                .is_some_and(|&b| matches!(b, b'"' | b'\'' | b'`'))
+            && !crate::confidence::commented(prefix)
+            && !env_line(prefix)
+        {
             return false;
         }
         if !rule.spec.tags.iter().any(|t| t == "private-key") && facts.in_armour(data, m.start) {

@@ -196,6 +196,13 @@ pub struct Finding {
     /// as the following", `EXAMPLE_KEY`), for its confidence.
     #[serde(skip)]
     pub sample_context: bool,
+    /// Whether the name before the secret on its line is a test value's
+    /// (`TEST_API_SECRET`), for its confidence.
+    #[serde(skip)]
+    pub test_name: bool,
+    /// Whether the secret sits in a doc comment, for its confidence.
+    #[serde(skip)]
+    pub doc_comment: crate::confidence::DocComment,
     /// SHA-256 of the secret, to group a secret's occurrences.
     #[serde(skip)]
     pub secret_digest: [u8; 32],
@@ -371,6 +378,11 @@ pub fn from_window(
                 .any(|t| t == "pem")
                 .then(|| keys::pem_shape(raw)),
             sample_context: crate::confidence::sample_context(data, m.start, m.end),
+            doc_comment: crate::confidence::doc_comment(data, m.start),
+            test_name: crate::confidence::test_name(
+                &data[crate::detectors::windows::line_start(data, m.start)
+                    .max(m.start.saturating_sub(200))..m.start],
+            ),
             path: path.to_string(),
             line,
             column,

@@ -39,7 +39,7 @@ impl std::fmt::Display for Severity {
 /// ([`RuleSpec::confidence`]); what surrounds a finding (a parsed key, its
 /// other half, a documentation or example file) moves it: see
 /// `crate::confidence`. Ordered `Low < Medium < High`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
     /// A plain word, a documentation sample, a fixture: shown on request
@@ -50,6 +50,29 @@ pub enum Confidence {
     /// A validated format: a distinctive prefix, a checksum, a parsed
     /// private key, a key with its other half.
     High,
+}
+
+/// Reads `"low"`, `"medium"` or `"high"`; anything else (a number, another
+/// word) is an error that names the three.
+impl<'de> Deserialize<'de> for Confidence {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Level;
+        impl serde::de::Visitor<'_> for Level {
+            type Value = Confidence;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("one of \"low\", \"medium\", \"high\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Confidence, E> {
+                match v {
+                    "low" => Ok(Confidence::Low),
+                    "medium" => Ok(Confidence::Medium),
+                    "high" => Ok(Confidence::High),
+                    _ => Err(E::unknown_variant(v, &["low", "medium", "high"])),
+                }
+            }
+        }
+        d.deserialize_any(Level)
+    }
 }
 
 impl Confidence {
