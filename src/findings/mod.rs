@@ -242,11 +242,19 @@ pub enum Reveal {
 /// BIP-39 words are known by their first 4 letters, so a word's letters
 /// would give away 11 bits of the wallet.
 pub fn redact(secret: &str) -> String {
-    let words = secret
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .filter(|w| !w.is_empty())
+    // Words and numbers (`1. abandon`) between gaps, nothing else.
+    let tokens = || {
+        secret
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+    };
+    let words = tokens()
+        .filter(|t| t.bytes().all(|b| b.is_ascii_alphabetic()))
         .count();
     if words >= 12
+        && tokens().all(|t| {
+            t.bytes().all(|b| b.is_ascii_alphabetic()) || t.bytes().all(|b| b.is_ascii_digit())
+        })
         && secret
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c.is_whitespace() || "\"'`,.()[]-".contains(c))
@@ -438,6 +446,9 @@ mod tests {
         let phrase = "zoo ".repeat(11) + "wrong";
         assert_eq!(redact(&phrase), "<12 words>");
         assert_eq!(redact(&phrase.replace(' ', "\n  - ")), "<12 words>");
+        // Letters and digits mixed are a key, not words.
+        let key = "a1".repeat(32);
+        assert_eq!(redact(&key), "a1a1…");
     }
 
     #[test]

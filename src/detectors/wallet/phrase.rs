@@ -145,8 +145,8 @@ fn candidates(run: &[Word], lang: Language, try_window: &mut dyn FnMut(usize, us
     let n = run.len();
     let mut pieces = Vec::new();
     let mut a = 0;
-    for k in 0..n {
-        if k + 1 == n || run[k].boundary_after {
+    for (k, w) in run.iter().enumerate() {
+        if k + 1 == n || w.boundary_after {
             pieces.push((a, k + 1));
             a = k + 1;
         }
