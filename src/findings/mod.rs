@@ -244,8 +244,30 @@ pub enum Reveal {
 }
 
 /// The first characters of a secret and an ellipsis: enough to recognise
-/// it, not enough to use it.
+/// it, not enough to use it. A seed phrase (12 words or more, and nothing
+/// but words and the gaps between them) shows no letter, as `<12 words>`:
+/// BIP-39 words are known by their first 4 letters, so a word's letters
+/// would give away 11 bits of the wallet.
 pub fn redact(secret: &str) -> String {
+    // Words and numbers (`1. abandon`) between gaps, nothing else.
+    let tokens = || {
+        secret
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+    };
+    let words = tokens()
+        .filter(|t| t.bytes().all(|b| b.is_ascii_alphabetic()))
+        .count();
+    if words >= 12
+        && tokens().all(|t| {
+            t.bytes().all(|b| b.is_ascii_alphabetic()) || t.bytes().all(|b| b.is_ascii_digit())
+        })
+        && secret
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c.is_whitespace() || "\"'`,.()[]-".contains(c))
+    {
+        return format!("<{words} words>");
+    }
     let n = secret.chars().count();
     let keep = (n / 4).clamp(1, 4);
     let mut out: String = secret.chars().take(keep).collect();
@@ -433,6 +455,12 @@ mod tests {
         );
         assert_eq!(redact("abcdefgh"), "ab…");
         assert_eq!(redact("ab"), "a…");
+        let phrase = "zoo ".repeat(11) + "wrong";
+        assert_eq!(redact(&phrase), "<12 words>");
+        assert_eq!(redact(&phrase.replace(' ', "\n  - ")), "<12 words>");
+        // Letters and digits mixed are a key, not words.
+        let key = "a1".repeat(32);
+        assert_eq!(redact(&key), "a1a1…");
     }
 
     #[test]

@@ -105,15 +105,25 @@ fn status(f: &Finding, also_at: &[&Finding], p: &Paint) -> String {
         places.push(format!("and {more} more"));
     }
     if places.is_empty() {
+        let act = action(f, "rotate the key and purge history");
         p.wrap(
             "33",
-            "in no branch, tag or stash, only in history: rotate the key and purge history",
+            &format!("in no branch, tag or stash, only in history: {act}"),
         )
     } else {
-        p.wrap(
-            "1;31",
-            &format!("still {}: rotate the key", places.join(", ")),
-        )
+        let act = action(f, "rotate the key");
+        p.wrap("1;31", &format!("still {}: {act}", places.join(", ")))
+    }
+}
+
+/// What to do about a leaked secret: `rotate` for most, and for a
+/// wallet's (tag `wallet`), which cannot be rotated (rules/wallets.toml,
+/// `keyhound explain`), moving the funds.
+fn action(f: &Finding, rotate: &'static str) -> &'static str {
+    if f.tags.iter().any(|t| t == "wallet") {
+        "move the funds to a new wallet whose secret never touched the repository, then purge history"
+    } else {
+        rotate
     }
 }
 

@@ -30,14 +30,17 @@ const BIP32_PRIVATE: [[u8; 4]; 10] = [
 ];
 
 /// A BIP-32 extended private key (<https://github.com/bitcoin/bips/blob/master/bip-0032.mediawiki#serialization-format>):
-/// 78 bytes under base58check, a private version, and the key as 0x00 and
-/// 32 bytes in range. Extended public keys (`xpub`…) fail the version.
+/// 78 bytes under base58check, a private version, a master key's (depth 0)
+/// parent fingerprint and child number zero, and the key as 0x00 and 32
+/// bytes in range. Extended public keys (`xpub`…) fail the version; the
+/// other invalid keys of BIP-32's test vector 5 fail the rest.
 pub fn bip32_private(s: &[u8]) -> bool {
     let Ok(p) = bs58::decode(s).with_check(None).into_vec() else {
         return false;
     };
     p.len() == 78
         && BIP32_PRIVATE.iter().any(|v| p[..4] == v[..])
+        && (p[4] != 0 || p[5..13].iter().all(|&b| b == 0))
         && p[45] == 0
         && super::secp256k1_scalar(&p[46..78])
 }

@@ -9,6 +9,7 @@
 
 mod base58;
 pub mod examples;
+mod phrase;
 mod solana;
 mod words;
 
@@ -99,9 +100,9 @@ pub fn validate(kind: Validate, data: &[u8], start: usize, end: usize) -> Option
         })
     };
     match kind {
-        Validate::Bip39 => words::mnemonic(s).map(|(a, b, canonical)| Validated {
-            start: start + a,
-            end: start + b,
+        Validate::Bip39 => phrase::mnemonic(data, start, end).map(|(a, b, canonical)| Validated {
+            start: a,
+            end: b,
             canonical,
         }),
         Validate::Wif => same(base58::wif(s)),

@@ -10,12 +10,13 @@
 //! they do not separate words). So every idiom people write a phrase in is
 //! one run: a quoted string, a Python/JS list (`["w1", "w2"]`), one word
 //! per line, a YAML list (`- w1`), a numbered list (`1. w1`). The rule's
-//! regex (rules/wallets.toml) matches a superset; [`mnemonic`] applies
-//! this definition.
+//! regex (rules/wallets.toml) matches a superset; [`super::phrase`]
+//! applies this definition. Words joined by one `-` and nothing else
+//! (`egg-depth-…`) are a run too, a *hyphen chain*.
 
 use std::sync::OnceLock;
 
-use bip39::{Language, Mnemonic};
+use bip39::Language;
 
 /// The official lists written in ASCII letters (the others need Unicode
 /// normalisation and words of other scripts).
@@ -33,17 +34,17 @@ const MAX_WORD: usize = 9;
 pub const MAX_GAP: usize = 40;
 /// A mnemonic has 12, 15, 18, 21 or 24 words.
 pub const LENGTHS: [usize; 5] = [24, 21, 18, 15, 12];
-const MIN_WORDS: usize = 12;
+pub(super) const MIN_WORDS: usize = 12;
 /// A run of more list words than this is a word list, not a phrase.
-const MAX_RUN: usize = 48;
+pub(super) const MAX_RUN: usize = 48;
 
-const LETTER: u8 = 1;
+pub(super) const LETTER: u8 = 1;
 const DIGIT: u8 = 2;
 const UNDERSCORE: u8 = 4;
 const SEP: u8 = 8;
 /// Separators that end an identifier: whitespace, quotes, comma.
 const STRONG: u8 = 16;
-const WORD_CHAR: u8 = LETTER | DIGIT | UNDERSCORE;
+pub(super) const WORD_CHAR: u8 = LETTER | DIGIT | UNDERSCORE;
 
 const fn classes() -> [u8; 256] {
     let mut t = [0u8; 256];
@@ -73,7 +74,7 @@ const fn classes() -> [u8; 256] {
 
 static CLASS: [u8; 256] = classes();
 
-fn class(b: u8) -> u8 {
+pub(super) fn class(b: u8) -> u8 {
     CLASS[b as usize]
 }
 
@@ -176,7 +177,7 @@ fn languages_of(w: &[u8]) -> u8 {
 }
 
 /// The word-char token holding `p`: `(start, end)`.
-fn token(data: &[u8], p: usize) -> (usize, usize) {
+pub(super) fn token(data: &[u8], p: usize) -> (usize, usize) {
     let mut s = p;
     while s > 0 && class(data[s - 1]) & WORD_CHAR != 0 {
         s -= 1;
@@ -188,7 +189,7 @@ fn token(data: &[u8], p: usize) -> (usize, usize) {
     (s, e)
 }
 
-fn letters_only(t: &[u8]) -> bool {
+pub(super) fn letters_only(t: &[u8]) -> bool {
     t.iter().all(|&b| class(b) == LETTER)
 }
 
@@ -202,10 +203,29 @@ fn word_at(data: &[u8], at: usize) -> Option<(usize, usize, u8)> {
         .map(|m| (s, e, m))
 }
 
-/// The list word before the word starting at `s`, across a valid gap.
-fn prev_word(data: &[u8], s: usize) -> Option<(usize, usize, u8)> {
+/// How a word is joined to the next in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Link {
+    /// A gap as defined above.
+    Gap,
+    /// One `-` between two words (`egg-depth-…`).
+    Hyphen,
+}
+
+/// The list word before the word starting at `s`, across a valid gap or
+/// one hyphen: `(start, end, link)`.
+pub(super) fn prev_word(data: &[u8], s: usize) -> Option<(usize, usize, Link)> {
     if s == 0 || class(data[s - 1]) & SEP == 0 {
         return None;
+    }
+    if s >= 2 && data[s - 1] == b'-' && class(data[s - 2]) == LETTER {
+        let (ws, we) = token(data, s - 2);
+        let w = &data[ws..we];
+        return (we == s - 1 && letters_only(w) && languages_of(w) != 0).then_some((
+            ws,
+            we,
+            Link::Hyphen,
+        ));
     }
     let lo = s.saturating_sub(MAX_GAP);
     let mut q = s - 1;
@@ -222,16 +242,17 @@ fn prev_word(data: &[u8], s: usize) -> Option<(usize, usize, u8)> {
     }
     let (ws, we) = token(data, q - 1);
     let w = &data[ws..we];
-    (letters_only(w) && we == q)
-        .then(|| languages_of(w))
-        .filter(|&m| m != 0)
-        .map(|m| (ws, we, m))
+    (letters_only(w) && we == q && languages_of(w) != 0).then_some((ws, we, Link::Gap))
 }
 
-/// The list word after the word ending at `e`, across a valid gap.
-fn next_word(data: &[u8], e: usize) -> Option<(usize, usize, u8)> {
+/// The list word after the word ending at `e`, across a valid gap or one
+/// hyphen: `(start, end, link)`.
+pub(super) fn next_word(data: &[u8], e: usize) -> Option<(usize, usize, Link)> {
     if e >= data.len() || class(data[e]) & SEP == 0 {
         return None;
+    }
+    if data[e] == b'-' && e + 1 < data.len() && class(data[e + 1]) == LETTER {
+        return word_at(data, e + 1).map(|(s, e, _)| (s, e, Link::Hyphen));
     }
     let hi = (e + MAX_GAP).min(data.len());
     let mut q = e;
@@ -245,7 +266,7 @@ fn next_word(data: &[u8], e: usize) -> Option<(usize, usize, u8)> {
     {
         return None;
     }
-    word_at(data, q)
+    word_at(data, q).map(|(s, e, _)| (s, e, Link::Gap))
 }
 
 /// How many bytes apart the finder looks: no run of 12 words (12 words of
@@ -295,7 +316,7 @@ pub fn find(
             if want_runs {
                 if (MIN_WORD..=MAX_WORD).contains(&t.len()) && letters_only(t) {
                     if languages_of(t) != 0 {
-                        resume = resume.max(next(expand(data, s, e, runs)));
+                        resume = resume.max(next(expand(data, s, runs)));
                     }
                 } else if t.iter().all(|&b| class(b) == DIGIT) {
                     resume = resume.max(from_gap(data, p, runs));
@@ -320,151 +341,46 @@ fn from_gap(data: &[u8], p: usize, runs: &mut Vec<usize>) -> usize {
         && q > 0
         && class(data[q]) == LETTER
         && class(data[q - 1]) & SEP != 0
-        && let Some((s, e, _)) = word_at(data, q)
+        && let Some((s, _, _)) = word_at(data, q)
     {
-        let end = expand(data, s, e, runs);
+        let end = expand(data, s, runs);
         return (end / STRIDE + 1) * STRIDE - 1;
     }
     p + STRIDE
 }
 
-/// The maximal run of list words through the word `s..e`; records its
-/// start when it has 12 words or more. Returns its end.
-fn expand(data: &[u8], s: usize, e: usize, runs: &mut Vec<usize>) -> usize {
-    let (mut start, mut end, mut n) = (s, e, 1);
+/// The maximal run of list words through the word at `s`; when it has 12
+/// words or more, records its start and the first word of each of its
+/// other lines (the rule's windows are lines around these: every phrase
+/// of a run of many lines is searched). Returns its end.
+fn expand(data: &[u8], s: usize, runs: &mut Vec<usize>) -> usize {
+    let mut start = s;
     while let Some((ps, _, _)) = prev_word(data, start) {
         start = ps;
-        n += 1;
     }
-    while let Some((_, ne, _)) = next_word(data, end) {
+    let recorded = runs.len();
+    let fresh = runs.last().is_none_or(|&l| l < start);
+    if fresh {
+        runs.push(start);
+    }
+    let (mut end, mut n) = (token(data, start).1, 1);
+    while let Some((ns, ne, _)) = next_word(data, end) {
+        if fresh && memchr::memchr(b'\n', &data[end..ns]).is_some() {
+            runs.push(ns);
+        }
         end = ne;
         n += 1;
     }
-    if n >= MIN_WORDS && runs.last().is_none_or(|&l| l < start) {
-        runs.push(start);
+    if n < MIN_WORDS {
+        runs.truncate(recorded);
     }
     end
-}
-
-/// The words (letter tokens) of `span`, with their offsets in it.
-fn words_of(span: &[u8]) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < span.len() {
-        if class(span[i]) & WORD_CHAR == 0 {
-            i += 1;
-            continue;
-        }
-        let (s, e) = token(span, i);
-        if letters_only(&span[s..e]) {
-            out.push((s, e));
-        }
-        i = e;
-    }
-    out
-}
-
-/// The first mnemonic in `span` (text the rule's regex matched) whose
-/// checksum holds: `(start, end, canonical)`, offsets in `span`, canonical
-/// the lowercase words joined by one space.
-///
-/// In each language, a maximal run of list words (linked by gaps as
-/// defined above, all in lower case or all in upper case) is tried at the
-/// lengths of a mnemonic touching either end of the run (a phrase sits
-/// between other text, not inside a longer run of list words); a run
-/// longer than 48 words is a word list. Words in list order (an excerpt of
-/// the list itself) and words repeated more than twice (`blue blue blue…`,
-/// code's lists of names) are not a phrase: a generated one has a repeat
-/// in 3% of 12-word phrases.
-pub fn mnemonic(span: &[u8]) -> Option<(usize, usize, Vec<u8>)> {
-    let words = words_of(span);
-    let lower: Vec<String> = words
-        .iter()
-        .map(|&(s, e)| String::from_utf8_lossy(&span[s..e]).to_ascii_lowercase())
-        .collect();
-    // 0: lower case, 1: upper case, 2: mixed (never part of a phrase).
-    let case: Vec<u8> = words
-        .iter()
-        .map(|&(s, e)| {
-            let w = &span[s..e];
-            if w.iter().all(u8::is_ascii_lowercase) {
-                0
-            } else if w.iter().all(u8::is_ascii_uppercase) {
-                1
-            } else {
-                2
-            }
-        })
-        .collect();
-    // Whether word k and word k + 1 are neighbours in a phrase.
-    let linked: Vec<bool> = (0..words.len().saturating_sub(1))
-        .map(|k| {
-            case[k] == case[k + 1]
-                && next_word(span, words[k].1).is_some_and(|(s, _, _)| s == words[k + 1].0)
-        })
-        .collect();
-    let mut best: Option<(usize, usize, Vec<u8>)> = None;
-    for lang in LANGUAGES {
-        let in_list = |k: usize| case[k] < 2 && lang.find_word(&lower[k]).is_some();
-        let mut i = 0;
-        while i < lower.len() {
-            if !in_list(i) {
-                i += 1;
-                continue;
-            }
-            let mut j = i + 1;
-            while j < lower.len() && linked[j - 1] && in_list(j) {
-                j += 1;
-            }
-            let n = j - i;
-            if (MIN_WORDS..=MAX_RUN).contains(&n)
-                && let Some((a, b)) = first_valid(lang, &lower[i..j])
-            {
-                let (a, b) = (i + a, i + b);
-                let start = words[a].0;
-                if best.as_ref().is_none_or(|x| start < x.0) {
-                    best = Some((start, words[b - 1].1, lower[a..b].join(" ").into_bytes()));
-                }
-            }
-            i = j;
-        }
-    }
-    best
-}
-
-/// The first window `(from, to)` of `run` that is a valid mnemonic: at the
-/// run's start first, longest first, then at its end.
-fn first_valid(lang: Language, run: &[String]) -> Option<(usize, usize)> {
-    let n = run.len();
-    let mut tries: Vec<(usize, usize)> = Vec::new();
-    for k in LENGTHS.into_iter().filter(|&k| k <= n) {
-        tries.push((0, k));
-    }
-    for k in LENGTHS.into_iter().filter(|&k| k <= n) {
-        tries.push((n - k, n));
-    }
-    tries.dedup();
-    tries.sort_by_key(|&(a, b)| (a, std::cmp::Reverse(b)));
-    tries.into_iter().find(|&(a, b)| valid(lang, &run[a..b]))
-}
-
-fn valid(lang: Language, words: &[String]) -> bool {
-    let indices: Vec<u16> = words.iter().filter_map(|w| lang.find_word(w)).collect();
-    if indices.windows(2).all(|w| w[0] < w[1]) {
-        return false;
-    }
-    let mut distinct = indices.clone();
-    distinct.sort_unstable();
-    distinct.dedup();
-    if distinct.len() + 2 < indices.len() {
-        return false;
-    }
-    Mnemonic::parse_in_normalized(lang, &words.join(" ")).is_ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bip39::Mnemonic;
 
     fn phrase(seed: u8, words: usize) -> String {
         let entropy: Vec<u8> = (0..words * 4 / 3)
@@ -488,12 +404,16 @@ mod tests {
             {
                 let (mut end, mut n) = (e, 1);
                 let first = prev_word(data, s).is_none();
-                while let Some((_, ne, _)) = next_word(data, end) {
+                let mut lines = vec![s];
+                while let Some((ns, ne, _)) = next_word(data, end) {
+                    if data[end..ns].contains(&b'\n') {
+                        lines.push(ns);
+                    }
                     end = ne;
                     n += 1;
                 }
                 if first && n >= MIN_WORDS {
-                    out.push(s);
+                    out.extend(lines);
                 }
                 i = e;
                 continue;
@@ -537,8 +457,9 @@ mod tests {
                 let (mut runs, mut tokens) = (Vec::new(), Vec::new());
                 find(data.as_bytes(), true, false, &mut runs, &mut tokens);
                 assert_eq!(runs, reference_runs(data.as_bytes()), "{data}");
-                assert_eq!(runs.len(), 1, "{data}");
-                let (s, e, canon) = mnemonic(&data.as_bytes()[runs[0]..]).unwrap();
+                assert!(!runs.is_empty(), "{data}");
+                let (s, e, canon) =
+                    super::super::phrase::mnemonic(data.as_bytes(), runs[0], data.len()).unwrap();
                 assert_eq!(canon, p.as_bytes());
                 assert!(e > s);
             }
@@ -561,50 +482,5 @@ mod tests {
             find(d, true, true, &mut runs, &mut tokens);
             assert_eq!(runs, reference_runs(d), "skip {skip}");
         }
-    }
-
-    #[test]
-    fn checksum_and_word_list_checks() {
-        let p = phrase(9, 12);
-        assert!(mnemonic(p.as_bytes()).is_some());
-        // The last word changed: the checksum fails (one in 16 would pass,
-        // so pick a replacement that fails).
-        let mut words: Vec<String> = p.split(' ').map(String::from).collect();
-        let last = words.pop().unwrap();
-        let wrong = Language::English
-            .word_list()
-            .iter()
-            .find(|w| {
-                **w != last
-                    && !valid(
-                        Language::English,
-                        &[words.clone(), vec![w.to_string()]].concat(),
-                    )
-            })
-            .unwrap();
-        words.push(wrong.to_string());
-        assert!(mnemonic(words.join(" ").as_bytes()).is_none());
-        // The list itself, in order, is not a phrase.
-        let list = Language::English.word_list()[..12].join(" ");
-        assert!(mnemonic(list.as_bytes()).is_none());
-        // Code's lists of names: repeats, identifiers joined by `-` or `.`,
-        // mixed case (found in pyc string tables and CSS keyword lists).
-        for n in 0..16 {
-            let blue = format!("'{}'", vec!["blue"; 11 + n].join("'\n'"));
-            assert!(mnemonic(blue.as_bytes()).is_none(), "{blue}");
-        }
-        let p = phrase(10, 12);
-        let hyphens = p.replace(' ', "-");
-        let dots = p.replace(' ', ".");
-        let mixed = p.replacen(p.split(' ').next().unwrap(), "File", 1);
-        assert!(mnemonic(p.as_bytes()).is_some());
-        for text in [hyphens, dots] {
-            assert!(mnemonic(text.as_bytes()).is_none(), "{text}");
-            let (mut runs, mut tokens) = (Vec::new(), Vec::new());
-            find(text.as_bytes(), true, false, &mut runs, &mut tokens);
-            assert!(runs.is_empty(), "{text}");
-        }
-        // With a capitalised first word the phrase is 11 words: no phrase.
-        assert!(mnemonic(mixed.as_bytes()).is_none());
     }
 }
