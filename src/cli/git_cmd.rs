@@ -12,8 +12,9 @@ use super::progress::Progress;
 use super::{GitArgs, ReportArgs, ScanArgs};
 use keyhound::config::{self, CONFIG_FILE, InUse, Loaded};
 use keyhound::detectors::Engine;
+use keyhound::findings::{Mode, Outcome};
 use keyhound::scan::changes::{account, excluded, scan_changes};
-use keyhound::scan::{Counters, Mode, Output, parse_size};
+use keyhound::scan::{Counters, Output, parse_size};
 use keyhound::sources::fs::IGNORE_FILE;
 use keyhound::sources::git::exclusions::{Governing, ignore_from};
 use keyhound::sources::git::{self, range};
@@ -76,7 +77,7 @@ impl Setup {
     }
 
     /// Scans `set` (staged or from a range), keeping added lines.
-    fn scan(&self, set: &git::ChangeSet, counters: &Counters) -> keyhound::scan::Outcome {
+    fn scan(&self, set: &git::ChangeSet, counters: &Counters) -> Outcome {
         scan_changes(
             &self.engine,
             &self.repo,

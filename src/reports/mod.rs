@@ -11,8 +11,8 @@ pub mod verdict;
 
 use std::io::{self, Write};
 
+use crate::findings::Outcome;
 use crate::rules::RuleSet;
-use crate::scan::Outcome;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,8 +9,8 @@ use super::origin;
 use super::{BINANCE_PLAYBOOK, TextOptions, verdict};
 use crate::config::{CONFIG_FILE, InUse};
 use crate::findings::{Finding, LinesAt};
+use crate::findings::{Mode, Outcome, human_bytes};
 use crate::rules::{RuleSet, Severity};
-use crate::scan::{Mode, Outcome, human_bytes};
 use crate::verify::{Risk, Status};
 
 struct Paint {

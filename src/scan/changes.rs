@@ -10,7 +10,8 @@ use git2::Repository;
 use ignore::gitignore::Gitignore;
 
 use crate::detectors::{Engine, PathForms, Scratch};
-use crate::scan::{self, Counters, Gap, Mode, Outcome, Output, Stats, Unchecked};
+use crate::findings::{Gap, Mode, Outcome, Stats, Unchecked};
+use crate::scan::{self, Counters, Output};
 use crate::sources::git::{self, ChangeSet, Unread};
 use crate::sources::{Blob, classify, is_binary};
 
