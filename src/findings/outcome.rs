@@ -20,6 +20,9 @@ pub enum Mode {
     Range,
     /// Every commit of every ref (`keyhound git`).
     History,
+    /// The commits a push brings to a server repository (`keyhound git
+    /// --pre-receive`, run by its pre-receive hook).
+    PreReceive,
 }
 
 /// Findings, stats, and notes for the user (skipped files, read errors).

@@ -3,6 +3,7 @@
 
 pub mod escape;
 pub mod github;
+mod guard;
 pub mod json;
 pub mod origin;
 pub mod sarif;

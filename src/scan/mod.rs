@@ -7,11 +7,14 @@
 //!   read in windows by `stream`;
 //! - `changes`: what Git changes add (`scan --staged`, `git --range`), a
 //!   range's findings settled on its head's lines by `range`;
-//! - `history`: every blob of every ref (`keyhound git`).
+//! - `history`: every blob of every ref (`keyhound git`);
+//! - `pre_receive`: what a push brings to a server repository (`keyhound
+//!   git --pre-receive`), its new commits read as a range's.
 
 pub mod changes;
 pub mod history;
 pub mod paths;
+pub mod pre_receive;
 pub mod range;
 pub mod stream;
 
