@@ -152,6 +152,13 @@ pub fn account(repo: &Repository, outcome: &mut Outcome) {
                 "stage it again (`git add`), or commit with --no-verify knowing it was not checked"
                     .to_string(),
             ),
+            (Mode::PreReceive, _) => (
+                format!(
+                    "{n} object{s} the push needs, missing from the repository and the push's quarantine"
+                ),
+                "push again; if it persists, `git fsck` on the server lists what is damaged"
+                    .to_string(),
+            ),
             (_, remote) => {
                 let subject = match outcome.mode {
                     Mode::Range if !stats.missing_paths.is_empty() => format!(
