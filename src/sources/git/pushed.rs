@@ -217,9 +217,8 @@ fn untag(repo: &Repository, id: Oid) -> std::result::Result<git2::Object<'_>, gi
 /// commit it reaches is missing).
 pub fn pushed(repo: &Repository, updates: &[Update]) -> Result<Pushed> {
     let mut out = Pushed::default();
-    let mut walk = repo.revwalk()?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
-    let mut heads = 0;
+    // Where the walk starts: (committer time, commit, hidden).
+    let mut starts: Vec<(i64, Oid, bool)> = Vec::new();
     for u in updates.iter().filter(|u| !u.deletes()) {
         let object = match untag(repo, u.new) {
             Ok(o) => o,
@@ -231,26 +230,43 @@ pub fn pushed(repo: &Repository, updates: &[Update]) -> Result<Pushed> {
         let name = short(&u.name).to_string();
         match object.kind() {
             Some(ObjectType::Commit) => {
-                walk.push(object.id())?;
-                heads += 1;
+                let time = object.as_commit().map_or(0, |c| c.time().seconds());
+                starts.push((time, object.id(), false));
             }
             Some(ObjectType::Tree) => out.trees.push((name, object.id())),
             Some(ObjectType::Blob) => out.blobs.push((name, object.id())),
             _ => {}
         }
     }
-    if heads == 0 {
+    if starts.is_empty() {
         return Ok(out);
     }
+    let mut hide = |c: git2::Commit<'_>| starts.push((c.time().seconds(), c.id(), true));
     for r in repo.references()?.flatten() {
         if let Ok(c) = r.peel_to_commit() {
-            walk.hide(c.id())?;
+            hide(c);
         }
     }
     if repo.head_detached().unwrap_or(false)
         && let Ok(c) = repo.head().and_then(|h| h.peel_to_commit())
     {
-        walk.hide(c.id())?;
+        hide(c);
+    }
+    // libgit2 takes the starts in the reverse order they are given, and
+    // stops walking the hidden side once the newest commits left are all
+    // hidden, which assumes that order is newest first: given oldest first,
+    // a hidden branch tip listed before a pushed commit would make it walk
+    // the whole history (136 M instructions for a 3-commit push to a
+    // 5,000-commit repository with 8 branches, against 4 M).
+    starts.sort();
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    for (_, id, hidden) in starts {
+        if hidden {
+            walk.hide(id)?;
+        } else {
+            walk.push(id)?;
+        }
     }
     out.commits = walk
         .collect::<std::result::Result<_, _>>()
