@@ -8,8 +8,10 @@
 //! `confidence` says how sure each one is), and
 //! **reports** print them (`reports`). `rules` holds the
 //! TOML rule pack, `config` the user's `.keyhound.toml`, `scan` the drivers
-//! (directories, Git changes, Git history) and what a scan checked and could
-//! not (`scan::stats`).
+//! (directories, Git changes, Git history, a push to a server); what a scan
+//! produces and what it checked and could not (`findings::Outcome`,
+//! `findings::Stats`) is the findings layer's, so reports depend on
+//! findings alone.
 
 pub mod confidence;
 pub mod config;

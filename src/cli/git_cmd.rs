@@ -1,5 +1,7 @@
-//! `keyhound scan --staged` and `keyhound git`: scans read through libgit2.
+//! `keyhound scan --staged` and `keyhound git` (ranges, history audits,
+//! `--pre-receive`): scans read through libgit2 and gitoxide.
 
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -12,11 +14,13 @@ use super::progress::Progress;
 use super::{GitArgs, ReportArgs, ScanArgs};
 use keyhound::config::{self, CONFIG_FILE, InUse, Loaded};
 use keyhound::detectors::Engine;
+use keyhound::findings::{Mode, Outcome};
 use keyhound::scan::changes::{account, excluded, scan_changes};
-use keyhound::scan::{Counters, Mode, Output, parse_size};
+use keyhound::scan::pre_receive::{Guard, scan_push};
+use keyhound::scan::{Counters, Output, parse_size};
 use keyhound::sources::fs::IGNORE_FILE;
 use keyhound::sources::git::exclusions::{Governing, ignore_from};
-use keyhound::sources::git::{self, range};
+use keyhound::sources::git::{self, pushed, range};
 
 /// Where a Git scan reads the repository's own files (`.keyhound.toml`,
 /// `.keyhoundignore`) from.
@@ -76,7 +80,7 @@ impl Setup {
     }
 
     /// Scans `set` (staged or from a range), keeping added lines.
-    fn scan(&self, set: &git::ChangeSet, counters: &Counters) -> keyhound::scan::Outcome {
+    fn scan(&self, set: &git::ChangeSet, counters: &Counters) -> Outcome {
         scan_changes(
             &self.engine,
             &self.repo,
@@ -96,8 +100,18 @@ fn setup(
     small: bool,
     files: Files,
 ) -> Result<Setup> {
-    let max_file_size = parse_size(max_file_size).context("bad --max-file-size")?;
     let repo = git::open_env(repo.map(PathBuf::as_path))?;
+    setup_in(repo, report, max_file_size, small, files)
+}
+
+fn setup_in(
+    repo: Repository,
+    report: &ReportArgs,
+    max_file_size: &str,
+    small: bool,
+    files: Files,
+) -> Result<Setup> {
+    let max_file_size = parse_size(max_file_size).context("bad --max-file-size")?;
     let loaded = repo_config(&repo, report.config.as_deref(), files)?;
     let rules = rules_with(&loaded)?;
     let engine = if small {
@@ -139,8 +153,49 @@ pub fn staged(args: ScanArgs) -> Result<u8> {
     emit(&args.report, &mut outcome, s.engine.rules())
 }
 
+/// `keyhound git --pre-receive`: the server's guard, run by the
+/// repository's pre-receive hook. The config and `.keyhoundignore` are the
+/// repository's as the server has them before the push (`--config` when
+/// the hook names one).
+fn pre_receive(args: &GitArgs) -> Result<u8> {
+    let mut stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        anyhow::bail!(
+            "--pre-receive reads the pushed refs (`<old> <new> <ref>` lines) from standard input, as Git gives them to a pre-receive hook; install it with `keyhound hook install --pre-receive`"
+        );
+    }
+    let mut input = Vec::new();
+    stdin
+        .read_to_end(&mut input)
+        .context("cannot read the pushed refs from standard input")?;
+    let updates = pushed::parse_updates(&input)?;
+    let repo = git::open_receiving(args.repo.as_deref())?;
+    pushed::add_quarantine(&repo)?;
+    let s = setup_in(
+        repo,
+        &args.report,
+        &args.max_file_size,
+        true,
+        Files::WorkTree,
+    )?;
+    let guard = Guard {
+        engine: &s.engine,
+        output: &s.output,
+        ignore: s.ignore.as_ref(),
+        max_file_size: s.max_file_size,
+        governing: s.governing,
+    };
+    let mut outcome = scan_push(&guard, &s.repo, &updates)?;
+    account(&s.repo, &mut outcome);
+    outcome.config = s.config.clone();
+    emit(&args.report, &mut outcome, s.engine.rules())
+}
+
 /// `keyhound git`.
 pub fn git(args: GitArgs) -> Result<u8> {
+    if args.pre_receive {
+        return pre_receive(&args);
+    }
     let started = Instant::now();
     let ranged = args.range.is_some() || args.since_commit.is_some();
     let s = setup(

@@ -41,7 +41,7 @@ enum Command {
     /// Scan Git history: a commit range (pull requests) or every commit.
     #[command(mut_arg("config", |a| a.help(GIT_CONFIG_HELP)))]
     Git(GitArgs),
-    /// Install or remove the pre-commit hook.
+    /// Install or remove the pre-commit hook (or a server's pre-receive hook).
     #[command(subcommand)]
     Hook(HookCommand),
     /// List or check the rule pack.
@@ -247,6 +247,14 @@ pub struct GitArgs {
     /// Scan every commit of every ref, each blob once (the default).
     #[arg(long)]
     pub all: bool,
+    /// Run as a server repository's pre-receive hook: read Git's
+    /// `<old> <new> <ref>` lines from standard input and scan the commits
+    /// the push makes new to the repository (reachable from no existing
+    /// ref), the lines each adds, reading the pushed objects from Git's
+    /// quarantine. Exits non-zero, so Git rejects the push, on a finding.
+    /// Installed by `keyhound hook install --pre-receive`.
+    #[arg(long, conflicts_with_all = ["range", "since_commit", "all"])]
+    pub pre_receive: bool,
     /// Binary blobs larger than this are skipped; text blobs are scanned
     /// whatever their size (e.g. 500KB, 10MB, 1GB; units of 1024).
     #[arg(long, value_name = "SIZE", default_value = "10MB")]
@@ -257,21 +265,36 @@ pub struct GitArgs {
 
 #[derive(Subcommand)]
 pub enum HookCommand {
-    /// Write keyhound's pre-commit hook into the repository (an existing
-    /// hook is kept and chained, unless --force).
+    /// Write keyhound's pre-commit hook into the repository, or with
+    /// --pre-receive its pre-receive hook into a server repository (an
+    /// existing hook is kept and chained, unless --force).
     Install {
-        /// The repository (default: the one around the current directory).
+        /// The repository (default: the one around the current directory);
+        /// a bare server repository's directory (BARE.git) with --pre-receive.
         #[arg(long, value_name = "PATH")]
         repo: Option<PathBuf>,
-        /// Replace an existing pre-commit hook instead of chaining it.
+        /// Replace an existing hook instead of chaining it.
         #[arg(long)]
         force: bool,
+        /// Install the server-side guard: a pre-receive hook that rejects a
+        /// push whose new commits add a secret (`keyhound git --pre-receive`).
+        #[arg(long)]
+        pre_receive: bool,
+        /// With --pre-receive: the config file the hook reads (kept by the
+        /// server's administrators; its absolute path is written into the
+        /// hook). Default: the repository's .keyhound.toml as its default
+        /// branch holds it.
+        #[arg(long, value_name = "FILE", requires = "pre_receive")]
+        config: Option<PathBuf>,
     },
     /// Remove what `hook install` wrote (and restore a chained hook).
     Uninstall {
         /// The repository (default: the one around the current directory).
         #[arg(long, value_name = "PATH")]
         repo: Option<PathBuf>,
+        /// Remove the pre-receive hook instead of the pre-commit hook.
+        #[arg(long)]
+        pre_receive: bool,
     },
 }
 

@@ -10,9 +10,9 @@ use anyhow::{Context, Result};
 
 use super::{ColorArg, ConfidenceArg, EXIT_CLEAN, EXIT_ERROR, FormatArg, ReportArgs, VerifyArgs};
 use keyhound::config::{self, Loaded};
+use keyhound::findings::Outcome;
 use keyhound::reports::{self, Format, TextOptions};
 use keyhound::rules::RuleSet;
-use keyhound::scan::Outcome;
 use keyhound::verify::{Settings, Verifier};
 
 pub fn format(f: FormatArg) -> Format {

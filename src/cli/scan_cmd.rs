@@ -10,8 +10,9 @@ use super::ScanArgs;
 use super::output::{emit, load_rules};
 use super::progress::Progress;
 use keyhound::detectors::{Engine, PathForms, Scratch};
+use keyhound::findings::{Outcome, Stats};
 use keyhound::scan::stream::scan_stream;
-use keyhound::scan::{self, Counters, Output, Stats};
+use keyhound::scan::{self, Counters, Output};
 use keyhound::sources::fs::{Head, WalkOptions, read_head};
 use keyhound::sources::{Blob, is_binary};
 
@@ -87,12 +88,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
 
 /// Standard input, read as a file is: whole when it is small, in windows
 /// when it is a large text.
-fn scan_stdin(
-    engine: &Engine,
-    out: &Output,
-    max: u64,
-    outcome: &mut keyhound::scan::Outcome,
-) -> Result<()> {
+fn scan_stdin(engine: &Engine, out: &Output, max: u64, outcome: &mut Outcome) -> Result<()> {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let mut head = Vec::new();

@@ -11,10 +11,14 @@ pub use crate::pairs::{mark_pairs, note_silenced, take_passphrases};
 use crate::rules::{Confidence, Rule, Severity};
 
 mod lines;
+mod outcome;
 mod snippet;
+mod stats;
 
 pub use lines::Origin;
 use lines::{LineCounter, chars};
+pub use outcome::{Mode, Outcome};
+pub use stats::{Gap, SKIPPED_LISTED, Skipped, Stats, Unchecked, human_bytes};
 /// `text` with every secret-shaped token in it redacted as secrets are in
 /// snippets (see `snippet`): for messages that quote user files, such as a
 /// config's parse errors, which may hold a key pasted by mistake.

@@ -6,8 +6,8 @@ use std::io::{self, Write};
 use super::escape::escape;
 use super::sarif::history_note;
 use crate::findings::LinesAt;
+use crate::findings::Outcome;
 use crate::rules::Severity;
-use crate::scan::Outcome;
 
 fn level(s: Severity) -> &'static str {
     match s {

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::findings::Finding;
-use crate::scan::{Outcome, Stats};
+use crate::findings::{Outcome, Stats};
 
 #[derive(Serialize)]
 struct Document<'a> {

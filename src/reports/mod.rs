@@ -3,6 +3,7 @@
 
 pub mod escape;
 pub mod github;
+mod guard;
 pub mod json;
 pub mod origin;
 pub mod sarif;
@@ -11,8 +12,8 @@ pub mod verdict;
 
 use std::io::{self, Write};
 
+use crate::findings::Outcome;
 use crate::rules::RuleSet;
-use crate::scan::Outcome;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

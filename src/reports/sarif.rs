@@ -5,9 +5,9 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 
 use super::origin;
+use crate::findings::Outcome;
 use crate::findings::{Finding, LinesAt};
 use crate::rules::{Rule, RuleSet, Severity};
-use crate::scan::Outcome;
 
 const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";

@@ -7,18 +7,18 @@ use std::io::{self, Write};
 use super::escape::escape;
 use super::origin;
 use super::{BINANCE_PLAYBOOK, TextOptions, verdict};
-use crate::config::{CONFIG_FILE, InUse};
 use crate::findings::{Finding, LinesAt};
+use crate::findings::{Mode, Outcome, human_bytes};
 use crate::rules::{RuleSet, Severity};
-use crate::scan::{Mode, Outcome, human_bytes};
 use crate::verify::{Risk, Status};
 
-struct Paint {
-    on: bool,
+/// Colour, when on (`--color`).
+pub(super) struct Paint {
+    pub(super) on: bool,
 }
 
 impl Paint {
-    fn wrap(&self, code: &str, s: &str) -> String {
+    pub(super) fn wrap(&self, code: &str, s: &str) -> String {
         if self.on {
             format!("\x1b[{code}m{s}\x1b[0m")
         } else {
@@ -370,11 +370,16 @@ pub fn summary_line(outcome: &Outcome, color: bool) -> String {
     }
     // A history scans each distinct blob once: its files are blobs.
     let (unit, of_commits) = match (outcome.mode, s.commits_scanned) {
+        (Mode::PreReceive, Some(0)) => {
+            parts.push("the push brings no commit the repository does not have".to_string());
+            ("file", String::new())
+        }
         (_, Some(0)) => {
             parts.push("the range holds no commit".to_string());
             ("file", String::new())
         }
         (Mode::History, Some(n)) => ("distinct blob", format!(" of {n} commit{}", plural(n))),
+        (Mode::PreReceive, Some(n)) => ("file", format!(" of {n} new commit{}", plural(n))),
         (_, Some(n)) => ("file", format!(" of {n} commit{}", plural(n))),
         (_, None) => ("file", String::new()),
     };
@@ -431,8 +436,12 @@ fn write_next_steps(
     rules: &RuleSet,
     p: &Paint,
 ) -> io::Result<bool> {
-    if outcome.mode == Mode::Staged {
-        write_unblock_steps(out, outcome, p)?;
+    if matches!(outcome.mode, Mode::Staged | Mode::PreReceive) {
+        if outcome.mode == Mode::Staged {
+            super::guard::write_unblock_steps(out, outcome, p)?;
+        } else {
+            super::guard::write_reject_steps(out, outcome, p)?;
+        }
         // A live key that was ever pushed or shared (its other half may be
         // in an earlier commit) is not made safe by blocking this commit.
         let live: Vec<&Finding> = outcome
@@ -515,96 +524,4 @@ fn write_next_steps(
         }
     }
     Ok(blocks > 0)
-}
-
-/// Where accepted fingerprints go, as TOML to paste as shown: the
-/// `[allowlist]` table with its `fingerprints` list when the config has no
-/// such table (or there is no config), the `fingerprints` line for the table
-/// it has, or the entries for the list it has.
-fn write_accept_lines(
-    out: &mut dyn Write,
-    config: Option<&InUse>,
-    fingerprints: &BTreeSet<String>,
-) -> io::Result<()> {
-    let list = fingerprints.iter().cloned().collect::<Vec<_>>().join(", ");
-    let name = config.map_or_else(
-        || format!("{CONFIG_FILE} (a new file at the top of the repository)"),
-        |c| escape(&c.name).into_owned(),
-    );
-    match config {
-        Some(c) if c.fingerprints_list => {
-            writeln!(
-                out,
-                "  - these entries, added to the `fingerprints` list of the [allowlist] table in {name}:"
-            )?;
-            writeln!(out, "        {list},")
-        }
-        Some(c) if c.allowlist_table => {
-            writeln!(
-                out,
-                "  - this line, added to the [allowlist] table {name} already has:"
-            )?;
-            writeln!(out, "        fingerprints = [{list}]")
-        }
-        _ => {
-            writeln!(out, "  - these lines, added to {name}:")?;
-            writeln!(out, "        [allowlist]")?;
-            writeln!(out, "        fingerprints = [{list}]")
-        }
-    }
-}
-
-/// For `scan --staged`, the pre-commit check: the commit was stopped, so
-/// nothing has leaked through it. How to fix it, when to rotate the key
-/// anyway, how to let a false positive through (the fingerprints to accept
-/// spelled out), and the bypass. Under the pre-commit framework this text
-/// is all a blocked user sees.
-fn write_unblock_steps(out: &mut dyn Write, outcome: &Outcome, p: &Paint) -> io::Result<()> {
-    let fingerprints: BTreeSet<String> = outcome
-        .findings
-        .iter()
-        .map(|f| format!("\"{}\"", escape(&f.fingerprint)))
-        .collect();
-    let binance = outcome
-        .findings
-        .iter()
-        .any(|f| f.tags.iter().any(|t| t == "binance"));
-    let revoke = if binance {
-        "delete it in Binance API Management and create a new one"
-    } else {
-        "revoke it where it was issued and create a new one"
-    };
-    let headline = "keyhound blocked this commit: the staged changes add the secret(s) above. \
-                    Nothing has been committed or pushed.";
-    writeln!(out, "{}", p.wrap("1", headline))?;
-    writeln!(out, "To fix it:")?;
-    writeln!(
-        out,
-        "  1. Take the secret out of the file; read it from an environment variable or a secrets manager instead."
-    )?;
-    writeln!(
-        out,
-        "  2. `git add` the file again, and commit. A file that holds only secrets (a `.env`): \
-         `git rm --cached` it and add its name to .gitignore instead."
-    )?;
-    writeln!(
-        out,
-        "Rotate the key anyway if it was ever pushed, shared, or pasted anywhere else: {revoke}. A blocked commit does not undo that."
-    )?;
-    writeln!(out, "A false positive? Any one of:")?;
-    writeln!(out, "  - a `keyhound:allow` comment on that line;")?;
-    write_accept_lines(out, outcome.config.as_ref(), &fingerprints)?;
-    writeln!(out, "  - the path in .keyhoundignore.")?;
-    let config = outcome
-        .config
-        .as_ref()
-        .map_or(CONFIG_FILE.into(), |c| escape(&c.name));
-    writeln!(
-        out,
-        "Then stage the file you edited (`git add {config}` or `git add .keyhoundignore`): the check reads them from the index, as the commit will have them, and your team and CI need them too."
-    )?;
-    writeln!(
-        out,
-        "Last resort: `git commit --no-verify` skips every pre-commit check."
-    )
 }

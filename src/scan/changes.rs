@@ -10,7 +10,8 @@ use git2::Repository;
 use ignore::gitignore::Gitignore;
 
 use crate::detectors::{Engine, PathForms, Scratch};
-use crate::scan::{self, Counters, Gap, Mode, Outcome, Output, Stats, Unchecked};
+use crate::findings::{Gap, Mode, Outcome, Stats, Unchecked};
+use crate::scan::{self, Counters, Output};
 use crate::sources::git::{self, ChangeSet, Unread};
 use crate::sources::{Blob, classify, is_binary};
 
@@ -149,6 +150,13 @@ pub fn account(repo: &Repository, outcome: &mut Outcome) {
                     named(&stats.missing_paths)
                 ),
                 "stage it again (`git add`), or commit with --no-verify knowing it was not checked"
+                    .to_string(),
+            ),
+            (Mode::PreReceive, _) => (
+                format!(
+                    "{n} object{s} the push needs, missing from the repository and the push's quarantine"
+                ),
+                "push again; if it persists, `git fsck` on the server lists what is damaged"
                     .to_string(),
             ),
             (_, remote) => {

@@ -1,32 +1,34 @@
 //! The drivers: they run a source's blobs through the engine into findings,
-//! one per way of scanning, and share what is here (the outcome, its
-//! finishing, sizes).
+//! one per way of scanning, and share what is here (finishing an
+//! outcome, sizes). What a scan produces, the report model ([`Outcome`],
+//! [`Stats`]), is in `findings`.
 //!
 //! - `paths`: files and directories (`keyhound scan`), large text files
 //!   read in windows by `stream`;
 //! - `changes`: what Git changes add (`scan --staged`, `git --range`), a
 //!   range's findings settled on its head's lines by `range`;
-//! - `history`: every blob of every ref (`keyhound git`).
+//! - `history`: every blob of every ref (`keyhound git`);
+//! - `pre_receive`: what a push brings to a server repository (`keyhound
+//!   git --pre-receive`), its new commits read as a range's.
 
 pub mod changes;
 pub mod history;
 pub mod paths;
+pub mod pre_receive;
 pub mod range;
-pub mod stats;
 pub mod stream;
 
 use std::collections::HashSet;
 use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
-use serde::Serialize;
-
 use crate::detectors::{Engine, PathForms, Scratch};
-use crate::findings::{self, Finding, Reveal};
+use crate::findings::{
+    self, Finding, Gap, Mode, Outcome, Reveal, SKIPPED_LISTED, Stats, Unchecked,
+};
 use crate::sources::Blob;
 
 pub use paths::scan_paths;
-pub use stats::{Gap, SKIPPED_LISTED, Skipped, Stats, Unchecked};
 
 /// Live counters, read by a progress display while a scan runs.
 #[derive(Debug, Default)]
@@ -35,37 +37,6 @@ pub struct Counters {
     pub bytes: AtomicU64,
     /// How many items the scan will visit, when known (history scans).
     pub total: AtomicU64,
-}
-
-/// What was scanned: reports word their advice by it (a commit stopped by
-/// the pre-commit hook has not leaked; a secret in history has).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mode {
-    /// Files and directories (`keyhound scan`).
-    #[default]
-    Paths,
-    /// What the next commit would contain (`keyhound scan --staged`).
-    Staged,
-    /// The commits of a range (`keyhound git --range`).
-    Range,
-    /// Every commit of every ref (`keyhound git`).
-    History,
-}
-
-/// Findings, stats, and notes for the user (skipped files, read errors).
-#[derive(Debug, Default)]
-pub struct Outcome {
-    pub findings: Vec<Finding>,
-    pub stats: Stats,
-    pub notes: Vec<String>,
-    pub mode: Mode,
-    /// The user accepts an incomplete scan (`scan --staged --fail-open`):
-    /// with no finding it exits 0, its gaps still reported.
-    pub fail_open: bool,
-    /// The config file in use (set by the command line), for the lines
-    /// that accept a finding and the count of what it accepted.
-    pub config: Option<crate::config::InUse>,
 }
 
 /// What to do with what is found.
@@ -256,22 +227,6 @@ pub fn finish(
     }
 }
 
-/// `1.5 MiB` style sizes.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
-
 /// Parses sizes like `500KB`, `10MB`, `1GB` (units of 1024, as in ripgrep's
 /// `--max-filesize`; `MiB` spellings too) or a plain byte count.
 pub fn parse_size(s: &str) -> crate::error::Result<u64> {
@@ -313,11 +268,5 @@ mod tests {
         assert!(parse_size("0.1").is_err());
         assert!(parse_size("ten").is_err());
         assert!(parse_size("10XB").is_err());
-    }
-
-    #[test]
-    fn human_sizes() {
-        assert_eq!(human_bytes(999), "999 B");
-        assert_eq!(human_bytes(10 << 20), "10.0 MiB");
     }
 }

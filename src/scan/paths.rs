@@ -10,9 +10,10 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use super::{Counters, Outcome, Output, Stats, finish, scan_blob_as, stream};
+use super::{Counters, Output, finish, scan_blob_as, stream};
 use crate::detectors::{Engine, PathForms, Scratch};
 use crate::findings::Finding;
+use crate::findings::{Outcome, Stats};
 use crate::sources::fs::{WalkOptions, visit_file, walk};
 use crate::sources::tracked;
 use crate::sources::{Item, is_binary};

@@ -5,7 +5,7 @@ pub mod git;
 pub mod tracked;
 pub mod utf16;
 
-use crate::scan::human_bytes;
+use crate::findings::human_bytes;
 
 /// Bytes to scan and how to name them.
 #[derive(Debug, Clone, Copy)]

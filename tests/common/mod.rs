@@ -137,4 +137,5 @@ pub mod exchanges;
 pub mod git;
 pub mod loopback;
 pub mod pyc;
+pub mod server;
 pub mod sqlite;

@@ -17,7 +17,8 @@ use rayon::prelude::*;
 use crate::detectors::{Engine, PathForms, Scratch};
 use crate::error::Result;
 use crate::findings::Finding;
-use crate::scan::{self, Counters, Outcome, Output, Stats};
+use crate::findings::{Mode, Outcome, Stats};
+use crate::scan::{self, Counters, Output};
 use crate::sources::git::history::{self, Store};
 use crate::sources::git::pages::Trimmer;
 use crate::sources::{classify, is_binary};
@@ -220,6 +221,6 @@ pub fn scan_history(
         );
     }
     let mut outcome = scan::finish(findings, tally.stats, notes, engine, output, started);
-    outcome.mode = scan::Mode::History;
+    outcome.mode = Mode::History;
     Ok(outcome)
 }

@@ -3,6 +3,8 @@
 //!
 //! - `staged`: what the next commit would contain (the index against HEAD);
 //! - `range`: the commits of a range, each against its parents;
+//! - `pushed`: what a push brings to a server repository (the pre-receive
+//!   hook's updates and quarantined objects), read as a range's commits;
 //! - `exclusions`: the paths `.keyhoundignore` and `.keyhound.toml` exclude
 //!   as a tree or the index holds them, and the files a change to them
 //!   brings into the scan;
@@ -21,6 +23,7 @@ pub mod history;
 pub mod listings;
 pub mod pages;
 pub mod paths;
+pub mod pushed;
 pub mod range;
 pub mod spans;
 pub mod staged;
@@ -149,11 +152,13 @@ pub struct ChangeSet {
     pub changes: Vec<Change>,
     pub unread: Vec<Unread>,
     /// A range's head commit: reports point at the lines of its files
-    /// (`None` for the staged changes, whose lines are the index's).
+    /// (`None` for the staged changes, whose lines are the index's, and
+    /// for a push, whose findings keep their commits' lines).
     pub head: Option<Oid>,
     /// Commits of a range at a shallow clone's boundary.
     pub shallow_boundaries: u64,
-    /// How many commits a range holds (`None` for the staged changes).
+    /// How many commits a range or a push holds (`None` for the staged
+    /// changes).
     pub commits: Option<u64>,
 }
 
@@ -241,6 +246,21 @@ pub fn open_env(explicit: Option<&Path>) -> Result<Repository> {
         repo.set_index(&mut index)?;
     }
     Ok(repo)
+}
+
+/// Opens the repository a push goes to, from its pre-receive hook:
+/// `explicit` (`--repo`) if given, else `GIT_DIR` (Git runs push hooks in
+/// the Git directory with `GIT_DIR` set, githooks(5)), else the one at or
+/// above the current directory. Unlike [`open_env`], `GIT_DIR` alone does
+/// not make the current directory a work tree: a server repository is
+/// bare, or its work tree is the one its Git directory belongs to.
+pub fn open_receiving(explicit: Option<&Path>) -> Result<Repository> {
+    let dir = std::env::var_os("GIT_DIR").filter(|v| !v.is_empty());
+    match (explicit, dir) {
+        (Some(path), _) => open_named(path, Named::Repo),
+        (None, Some(dir)) => open_named(Path::new(&dir), Named::GitDir),
+        (None, None) => open_named(Path::new("."), Named::CurrentDir),
+    }
 }
 
 fn set_options() {

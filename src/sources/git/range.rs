@@ -88,13 +88,33 @@ pub fn read(
     excluded: &dyn Fn(&str) -> bool,
     governing: Governing,
 ) -> Result<ChangeSet> {
+    let ids = commits(repo, range)?;
+    Ok(read_commits(
+        repo,
+        ids,
+        Some(range.head),
+        excluded,
+        governing,
+    ))
+}
+
+/// Reads commits `ids` (oldest first), each against its parents: the lines
+/// each adds ([`changes`]); `head` is where reports take a secret's lines
+/// from ([`ChangeSet::head`]). A commit or file that cannot be read is an
+/// [`Unread`], and the other commits are still read.
+pub fn read_commits(
+    repo: &Repository,
+    ids: Vec<Oid>,
+    head: Option<Oid>,
+    excluded: &dyn Fn(&str) -> bool,
+    governing: Governing,
+) -> ChangeSet {
     let shallow = super::shallow_commits(repo);
     let mut set = ChangeSet {
-        head: Some(range.head),
+        head,
+        commits: Some(ids.len() as u64),
         ..ChangeSet::default()
     };
-    let ids = commits(repo, range)?;
-    set.commits = Some(ids.len() as u64);
     for id in ids {
         set.shallow_boundaries += u64::from(shallow.contains(&id));
         match changes(repo, id, &shallow, excluded, governing) {
@@ -105,7 +125,7 @@ pub fn read(
             Err(e) => set.unread.push(Unread::of(None, Some(id), &e)),
         }
     }
-    Ok(set)
+    set
 }
 
 /// The lines commit `id` adds, against each of its parents. A commit in

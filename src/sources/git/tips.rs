@@ -62,7 +62,7 @@ impl Tips {
 }
 
 /// `v1.0` for `refs/tags/v1.0`; other names as they are.
-fn short(name: &str) -> &str {
+pub(crate) fn short(name: &str) -> &str {
     ["refs/tags/", "refs/heads/", "refs/remotes/", "refs/"]
         .iter()
         .find_map(|p| name.strip_prefix(p))
