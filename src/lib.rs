@@ -9,7 +9,8 @@
 //! **reports** print them (`reports`). `rules` holds the
 //! TOML rule pack, `config` the user's `.keyhound.toml`, `scan` the drivers
 //! (directories, Git changes, Git history) and what a scan checked and could
-//! not (`scan::stats`).
+//! not (`scan::stats`), `purge` the history rewrite plan built on the
+//! history audit, and its check.
 
 pub mod confidence;
 pub mod config;
@@ -19,6 +20,7 @@ pub mod findings;
 pub mod hooks;
 pub mod pairs;
 pub mod prefilter;
+pub mod purge;
 pub mod relabel;
 pub mod reports;
 pub mod rules;
