@@ -270,9 +270,9 @@ const PURGE_AFTER_HELP: &str = "\
 Typical use:
   keyhound purge                     # audit, write the file, print the steps
   git clone --mirror URL repo.git && cd repo.git
-  git filter-repo --replace-text /path/to/repo/.git/keyhound-purge.txt
+  git filter-repo --replace-text /path/to/repo/.git/keyhound-purge.txt --replace-refs delete-no-add
   keyhound purge --check /path/to/repo/.git/keyhound-purge.txt --repo .
-  git remote add origin URL && git push --force --mirror origin
+  git push --force --mirror URL
 
 The file holds the raw secrets (one per line, `SECRET==>***REMOVED-<rule-id>***`): \
 it is created readable by you only (mode 0600), never printed, and never \

@@ -134,7 +134,7 @@ pub fn plan(engine: &Engine, walk: &Walk, findings: &[Finding]) -> Plan {
                     })
                 })
                 .collect();
-            (!hits.is_empty()).then(|| Held {
+            (!hits.is_empty()).then_some(Held {
                 hits,
                 binary,
                 size: data.len() as u64,

@@ -171,8 +171,12 @@ pub fn write(out: &mut dyn Write, c: &Context<'_>) -> io::Result<()> {
     writeln!(out, "       cd {}", c.mirror)?;
     writeln!(
         out,
-        "       git filter-repo --replace-text {}{strip}",
+        "       git filter-repo --replace-text {}{strip} --replace-refs delete-no-add",
         c.file
+    )?;
+    writeln!(
+        out,
+        "   (--replace-refs delete-no-add: no refs/replace/* naming the old commits are left to push.)"
     )?;
     writeln!(
         out,
@@ -243,7 +247,7 @@ pub fn write(out: &mut dyn Write, c: &Context<'_>) -> io::Result<()> {
     if binary > 0 {
         writeln!(
             out,
-            "   {} holding a secret {} binary ({names}): neither tool replaces text in binary files, so --strip-blobs-with-ids removes those versions of the file from history.",
+            "   {} holding a secret {} binary ({names}): neither tool replaces text in binary files, so --strip-blobs-with-ids removes those versions of the file from history (git filter-repo then drops a commit left empty).",
             plural(binary, "version of a file", "versions of files"),
             if binary == 1 { "is" } else { "are" },
         )?;
@@ -284,10 +288,9 @@ pub fn write(out: &mut dyn Write, c: &Context<'_>) -> io::Result<()> {
 
     next(
         out,
-        "Force-push every ref. git filter-repo removed the `origin` remote (so that nothing is pushed by mistake); add it back and push the mirror:",
+        "Force-push every ref, to the repository's address (recent versions of git filter-repo remove the `origin` remote so that nothing is pushed by mistake):",
     )?;
-    writeln!(out, "       git remote add origin {url}")?;
-    writeln!(out, "       git push --force --mirror origin")?;
+    writeln!(out, "       git push --force --mirror {url}")?;
     let tags: Vec<&String> = c
         .refs
         .iter()
