@@ -748,3 +748,88 @@ fn issue11_purge_help_says_what_it_writes_and_checks() {
         assert!(help.contains(s), "{s} missing:\n{help}");
     }
 }
+
+#[test]
+fn issue11_purge_a_seed_phrase_one_word_per_line_is_stripped_by_id() {
+    // Each line is one common word: no line can be listed without
+    // replacing that word all over the history. The file's version is
+    // stripped instead, and the check verifies it is gone.
+    let phrase = keyhound::rules::examples::expand("{{bip39:12}}", &mut Fake::new(11));
+    let mut r = common::git::Repo::new();
+    r.commit_files(
+        &[
+            (
+                "wallet/seed.txt",
+                &format!("{}\n", phrase.replace(' ', "\n")),
+            ),
+            ("README.md", "# wallet tools\n"),
+        ],
+        "wallet backup",
+    );
+    r.remove("wallet/seed.txt");
+    r.stage_all();
+    r.commit("drop the backup");
+    let blob = git(r.path(), &["rev-parse", "HEAD~1:wallet/seed.txt"]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("purge.txt");
+    let o = run(
+        r.path(),
+        &["purge", "--no-progress", "-o", file.to_str().unwrap()],
+    );
+    let stdout = common::stdout(&o);
+    assert_eq!(code(&o), 1, "{stdout}\n{}", common::stderr(&o));
+    assert!(
+        stdout.contains("too short to replace safely") && stdout.contains("wallet/seed.txt"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(&phrase));
+    let blobs = dir.path().join("purge.txt.blobs");
+    assert_eq!(
+        std::fs::read_to_string(&blobs).unwrap(),
+        format!("{blob}\n")
+    );
+    assert_eq!(
+        code(&run(
+            r.path(),
+            &["purge", "--check", file.to_str().unwrap()]
+        )),
+        1
+    );
+    let mirror = dir.path().join("m.git");
+    git(
+        dir.path(),
+        &[
+            "clone",
+            "-q",
+            "--mirror",
+            r.path().to_str().unwrap(),
+            mirror.to_str().unwrap(),
+        ],
+    );
+    filter_repo(
+        &mirror,
+        &[
+            "--replace-text",
+            file.to_str().unwrap(),
+            "--strip-blobs-with-ids",
+            blobs.to_str().unwrap(),
+        ],
+    );
+    let o = run(
+        r.path(),
+        &[
+            "purge",
+            "--check",
+            file.to_str().unwrap(),
+            "--repo",
+            mirror.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", common::stdout(&o));
+    // The commit that only deleted the file is now empty: dropped.
+    assert_eq!(git(&mirror, &["log", "--format=%s"]), "wallet backup");
+    assert_eq!(
+        git(&mirror, &["ls-tree", "-r", "--name-only", "HEAD"]),
+        "README.md"
+    );
+}

@@ -176,10 +176,10 @@ fn run_plan(args: &PurgeArgs) -> Result<u8> {
             "the secrets the audit found could not be read again from any blob; nothing was written"
         );
     }
-    if !p.entries.is_empty() {
-        plan::write_private(&file, &p.file(), args.force)
-            .with_context(|| format!("cannot create {}", file.display()))?;
-    }
+    // Written even when empty (every secret is in a blob to strip): the
+    // steps name it, and --check reads it.
+    plan::write_private(&file, &p.file(), args.force)
+        .with_context(|| format!("cannot create {}", file.display()))?;
     let blob_ids = p.blob_ids();
     if !blob_ids.is_empty() {
         plan::write_private(&blobs, &blob_ids, args.force)
@@ -285,17 +285,21 @@ fn read_blob_ids(path: &Path) -> Result<Vec<ObjectId>> {
 
 fn run_check(args: &PurgeArgs, file: &PathBuf) -> Result<u8> {
     let text = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let exprs = expressions::parse(&text).with_context(|| {
-        format!(
-            "{} is not a replacement file keyhound can check",
-            file.display()
-        )
-    })?;
     let blobs = purge::blobs_file(file);
     let strip = if blobs.exists() {
         read_blob_ids(&blobs)?
     } else {
         Vec::new()
+    };
+    let exprs = match expressions::parse(&text) {
+        // Every secret was in a blob to strip.
+        Err(expressions::ParseError::Empty) if !strip.is_empty() => Vec::new(),
+        parsed => parsed.with_context(|| {
+            format!(
+                "{} is not a replacement file keyhound can check",
+                file.display()
+            )
+        })?,
     };
     let repo = git::open_env(args.repo.as_deref())?;
     let walk = Walk::open(repo.path()).context("cannot read the history")?;
