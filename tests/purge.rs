@@ -46,6 +46,39 @@ fn filter_repo(dir: &Path, args: &[&str]) {
     );
 }
 
+/// `keyhound purge --check FILE --repo REPO`: its exit code and report.
+fn check_in(repo: &Path, file: &Path) -> (i32, String) {
+    let o = run(
+        repo,
+        &[
+            "purge",
+            "--check",
+            file.to_str().unwrap(),
+            "--repo",
+            repo.to_str().unwrap(),
+        ],
+    );
+    (code(&o), common::stdout(&o))
+}
+
+/// A mirror clone of `repo`, made in `dir` and rewritten by git
+/// filter-repo with `args`, as the steps say.
+fn rewritten_mirror(repo: &Path, dir: &Path, args: &[&str]) -> PathBuf {
+    let mirror = dir.join("m.git");
+    git(
+        dir,
+        &[
+            "clone",
+            "-q",
+            "--mirror",
+            repo.to_str().unwrap(),
+            mirror.to_str().unwrap(),
+        ],
+    );
+    filter_repo(&mirror, args);
+    mirror
+}
+
 /// Every file of every commit reachable from any ref: (commit subject,
 /// path) to its bytes. Subjects are unique in these fixtures.
 fn snapshot(repo: &Path) -> BTreeMap<(String, String), Vec<u8>> {
@@ -626,19 +659,9 @@ fn issue11_purge_strips_binary_blobs_by_id() {
         "{check}"
     );
     // The rewrite as printed, in a mirror clone.
-    let mirror = dir.path().join("m.git");
-    git(
+    let mirror = rewritten_mirror(
+        r.path(),
         dir.path(),
-        &[
-            "clone",
-            "-q",
-            "--mirror",
-            r.path().to_str().unwrap(),
-            mirror.to_str().unwrap(),
-        ],
-    );
-    filter_repo(
-        &mirror,
         &[
             "--replace-text",
             file.to_str().unwrap(),
@@ -646,17 +669,7 @@ fn issue11_purge_strips_binary_blobs_by_id() {
             blobs.to_str().unwrap(),
         ],
     );
-    let o = run(
-        r.path(),
-        &[
-            "purge",
-            "--check",
-            file.to_str().unwrap(),
-            "--repo",
-            mirror.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(code(&o), 0, "{}", common::stdout(&o));
+    assert_eq!(check_in(&mirror, &file).0, 0);
     // The commit that only added that file became empty: git filter-repo
     // drops it (as the steps say); the other stays.
     assert_eq!(git(&mirror, &["log", "--format=%s", "--all"]), "drop env");
@@ -691,45 +704,19 @@ fn issue11_purge_expressions_are_read_by_filter_repo_as_written() {
         text.push(b'\n');
     }
     std::fs::write(&file, &text).unwrap();
-    let mirror = dir.path().join("m.git");
-    git(
-        dir.path(),
-        &[
-            "clone",
-            "-q",
-            "--mirror",
-            r.path().to_str().unwrap(),
-            mirror.to_str().unwrap(),
-        ],
-    );
-    let o = run(
+    assert_eq!(check_in(r.path(), &file).0, 1);
+    let mirror = rewritten_mirror(
         r.path(),
-        &[
-            "purge",
-            "--check",
-            file.to_str().unwrap(),
-            "--repo",
-            mirror.to_str().unwrap(),
-        ],
+        dir.path(),
+        &["--replace-text", file.to_str().unwrap()],
     );
-    assert_eq!(code(&o), 1);
-    filter_repo(&mirror, &["--replace-text", file.to_str().unwrap()]);
     let after = git_bytes(&mirror, &["show", "HEAD:values.txt"]);
     assert_eq!(
         String::from_utf8_lossy(&after),
         "x=***REMOVED-x***|\n".repeat(values.len())
     );
-    let o = run(
-        r.path(),
-        &[
-            "purge",
-            "--check",
-            file.to_str().unwrap(),
-            "--repo",
-            mirror.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(code(&o), 0, "{}", common::stdout(&o));
+    let (code, report) = check_in(&mirror, &file);
+    assert_eq!(code, 0, "{report}");
 }
 
 #[test]
@@ -795,19 +782,9 @@ fn issue11_purge_a_seed_phrase_one_word_per_line_is_stripped_by_id() {
         )),
         1
     );
-    let mirror = dir.path().join("m.git");
-    git(
+    let mirror = rewritten_mirror(
+        r.path(),
         dir.path(),
-        &[
-            "clone",
-            "-q",
-            "--mirror",
-            r.path().to_str().unwrap(),
-            mirror.to_str().unwrap(),
-        ],
-    );
-    filter_repo(
-        &mirror,
         &[
             "--replace-text",
             file.to_str().unwrap(),
@@ -815,17 +792,8 @@ fn issue11_purge_a_seed_phrase_one_word_per_line_is_stripped_by_id() {
             blobs.to_str().unwrap(),
         ],
     );
-    let o = run(
-        r.path(),
-        &[
-            "purge",
-            "--check",
-            file.to_str().unwrap(),
-            "--repo",
-            mirror.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(code(&o), 0, "{}", common::stdout(&o));
+    let (code, report) = check_in(&mirror, &file);
+    assert_eq!(code, 0, "{report}");
     // The commit that only deleted the file is now empty: dropped.
     assert_eq!(git(&mirror, &["log", "--format=%s"]), "wallet backup");
     assert_eq!(
