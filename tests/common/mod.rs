@@ -136,5 +136,6 @@ pub mod binance;
 pub mod exchanges;
 pub mod git;
 pub mod loopback;
+pub mod purge;
 pub mod pyc;
 pub mod sqlite;
