@@ -11,7 +11,8 @@
 //! (directories, Git changes, Git history, a push to a server); what a scan
 //! produces and what it checked and could not (`findings::Outcome`,
 //! `findings::Stats`) is the findings layer's, so reports depend on
-//! findings alone.
+//! findings alone; `purge` the history rewrite plan built on the history
+//! audit, and its check.
 
 pub mod confidence;
 pub mod config;
@@ -21,6 +22,7 @@ pub mod findings;
 pub mod hooks;
 pub mod pairs;
 pub mod prefilter;
+pub mod purge;
 pub mod relabel;
 pub mod reports;
 pub mod rules;

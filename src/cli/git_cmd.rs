@@ -61,16 +61,16 @@ fn repo_config(repo: &Repository, explicit: Option<&Path>, files: Files) -> Resu
 }
 
 /// Everything a Git scan needs, set up the same way for every mode.
-struct Setup {
-    repo: Repository,
-    engine: Engine,
-    output: Output,
-    ignore: Option<ignore::gitignore::Gitignore>,
-    max_file_size: u64,
+pub(super) struct Setup {
+    pub(super) repo: Repository,
+    pub(super) engine: Engine,
+    pub(super) output: Output,
+    pub(super) ignore: Option<ignore::gitignore::Gitignore>,
+    pub(super) max_file_size: u64,
     /// Which of the repository's files decide what is excluded.
     governing: Governing,
     /// The config file in use, for reports.
-    config: Option<InUse>,
+    pub(super) config: Option<InUse>,
 }
 
 impl Setup {
@@ -104,6 +104,7 @@ fn setup(
     setup_in(repo, report, max_file_size, small, files)
 }
 
+/// [`setup_with`] for a command that reports as `report` says.
 fn setup_in(
     repo: Repository,
     report: &ReportArgs,
@@ -111,15 +112,45 @@ fn setup_in(
     small: bool,
     files: Files,
 ) -> Result<Setup> {
+    setup_with(
+        repo,
+        report.config.as_deref(),
+        |loaded| super::output::scan_output(report, loaded),
+        max_file_size,
+        small,
+        files,
+    )
+}
+
+/// A history audit's setup: the work tree's config (`--config` if given),
+/// and what the scan keeps as `output` makes it from that config.
+pub(super) fn setup_audit(
+    repo: Option<&PathBuf>,
+    config: Option<&Path>,
+    output: impl FnOnce(&Loaded) -> Output,
+    max_file_size: &str,
+) -> Result<Setup> {
+    let repo = git::open_env(repo.map(PathBuf::as_path))?;
+    setup_with(repo, config, output, max_file_size, false, Files::WorkTree)
+}
+
+fn setup_with(
+    repo: Repository,
+    config: Option<&Path>,
+    output: impl FnOnce(&Loaded) -> Output,
+    max_file_size: &str,
+    small: bool,
+    files: Files,
+) -> Result<Setup> {
     let max_file_size = parse_size(max_file_size).context("bad --max-file-size")?;
-    let loaded = repo_config(&repo, report.config.as_deref(), files)?;
+    let loaded = repo_config(&repo, config, files)?;
     let rules = rules_with(&loaded)?;
     let engine = if small {
         Engine::for_small_inputs(rules)
     } else {
         Engine::new(rules)
     };
-    let output = super::output::scan_output(report, &loaded);
+    let output = output(&loaded);
     let ignore = ignore_from(files.read(&repo, IGNORE_FILE).as_deref());
     Ok(Setup {
         repo,
@@ -128,7 +159,7 @@ fn setup_in(
         ignore,
         max_file_size,
         governing: Governing {
-            config: report.config.is_none(),
+            config: config.is_none(),
         },
         config: loaded.in_use,
     })

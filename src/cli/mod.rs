@@ -5,6 +5,7 @@ mod git_cmd;
 mod hook_cmd;
 mod output;
 mod progress;
+mod purge_cmd;
 mod rules_cmd;
 mod scan_cmd;
 
@@ -41,6 +42,15 @@ enum Command {
     /// Scan Git history: a commit range (pull requests) or every commit.
     #[command(mut_arg("config", |a| a.help(GIT_CONFIG_HELP)))]
     Git(GitArgs),
+    /// After a leak: the plan for a history rewrite (a replacement file for
+    /// git filter-repo or BFG, and the steps), or with --check FILE the
+    /// proof that the rewrite left none of the listed secrets. keyhound
+    /// never rewrites history itself.
+    #[command(
+        mut_arg("config", |a| a.help(GIT_CONFIG_HELP)),
+        after_help = PURGE_AFTER_HELP
+    )]
+    Purge(PurgeArgs),
     /// Install or remove the pre-commit hook (or a server's pre-receive hook).
     #[command(subcommand)]
     Hook(HookCommand),
@@ -263,6 +273,64 @@ pub struct GitArgs {
     pub report: ReportArgs,
 }
 
+/// What `keyhound purge --help` ends with.
+const PURGE_AFTER_HELP: &str = "\
+Typical use:
+  keyhound purge                     # audit, write the file, print the steps
+  git clone --mirror URL repo.git && cd repo.git
+  git filter-repo --replace-text /path/to/repo/.git/keyhound-purge.txt --replace-refs delete-no-add
+  keyhound purge --check /path/to/repo/.git/keyhound-purge.txt --repo .
+  git push --force --mirror URL
+
+The file holds the raw secrets (one per line, `SECRET==>***REMOVED-<rule-id>***`): \
+it is created readable by you only (mode 0600), never printed, and never \
+overwritten without --force. Delete it when you are done.
+
+Exit codes: without --check, 0 nothing to purge, 1 secrets found (file \
+written), 2 error or an incomplete audit that found nothing. With --check, 0 \
+none of the listed secrets is left, 1 one is left, 2 error or an incomplete \
+check.";
+
+#[derive(Args)]
+pub struct PurgeArgs {
+    /// The repository (default: the one around the current directory).
+    #[arg(long, value_name = "PATH")]
+    pub repo: Option<PathBuf>,
+    /// Where to write the replacement file (default: keyhound-purge.txt in
+    /// the repository's Git directory, which is never committed). Blob ids
+    /// to strip, when there are any, go to FILE.blobs.
+    #[arg(short, long, value_name = "FILE", conflicts_with = "check")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing replacement file (and FILE.blobs).
+    #[arg(long, conflicts_with = "check")]
+    pub force: bool,
+    /// After the rewrite: search every blob of every ref for each value
+    /// FILE lists (recognised by a rule or not), and for the blobs
+    /// FILE.blobs lists; name the refs, commits and paths that still hold
+    /// one.
+    #[arg(long, value_name = "FILE")]
+    pub check: Option<PathBuf>,
+    /// Config file.
+    #[arg(long, value_name = "FILE", conflicts_with = "check")]
+    pub config: Option<PathBuf>,
+    /// Purge only secrets at least this sure (as `keyhound git`; default:
+    /// the config's `min-confidence`, else medium).
+    #[arg(long, value_enum, value_name = "LEVEL", conflicts_with = "check")]
+    pub min_confidence: Option<ConfidenceArg>,
+    /// Binary blobs larger than this are skipped by the audit (e.g. 500KB,
+    /// 10MB, 1GB; units of 1024).
+    #[arg(
+        long,
+        value_name = "SIZE",
+        default_value = "10MB",
+        conflicts_with = "check"
+    )]
+    pub max_file_size: String,
+    /// Never show a progress display.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
 #[derive(Subcommand)]
 pub enum HookCommand {
     /// Write keyhound's pre-commit hook into the repository, or with
@@ -342,6 +410,7 @@ pub fn run() -> Result<u8> {
         Command::Scan(args) if args.staged => git_cmd::staged(args),
         Command::Scan(args) => scan_cmd::run(args),
         Command::Git(args) => git_cmd::git(args),
+        Command::Purge(args) => purge_cmd::run(args),
         Command::Hook(cmd) => hook_cmd::run(cmd),
         Command::Rules(RulesCommand::List { format, config }) => {
             rules_cmd::list(format, config.as_deref())

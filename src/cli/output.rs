@@ -38,15 +38,23 @@ pub fn use_color(arg: ColorArg, terminal: bool) -> bool {
 /// (`--min-confidence`, else the config's `min-confidence`, else
 /// [`keyhound::confidence::DEFAULT_MIN`]).
 pub fn scan_output(report: &ReportArgs, loaded: &Loaded) -> keyhound::scan::Output {
+    scan_output_with(report.min_confidence, report.show_secrets, loaded)
+}
+
+/// [`scan_output`] from its parts, for commands without report options.
+pub fn scan_output_with(
+    min_confidence: Option<ConfidenceArg>,
+    show_secrets: bool,
+    loaded: &Loaded,
+) -> keyhound::scan::Output {
     keyhound::scan::Output {
-        reveal: if report.show_secrets {
+        reveal: if show_secrets {
             keyhound::findings::Reveal::Shown
         } else {
             keyhound::findings::Reveal::Redacted
         },
         suppressed: loaded.fingerprints(),
-        min_confidence: report
-            .min_confidence
+        min_confidence: min_confidence
             .map(ConfidenceArg::level)
             .or(loaded.config.min_confidence)
             .unwrap_or(keyhound::confidence::DEFAULT_MIN),

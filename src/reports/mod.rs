@@ -56,6 +56,6 @@ pub const BINANCE_PLAYBOOK: &[&str] = &[
     "Check account activity: open orders, trade and withdrawal history, sub-accounts, and the withdrawal address whitelist (remove any address you did not add).",
     "Create a new key with least privilege: Enable Reading, plus Spot/Futures trading only if the bot trades. Never enable withdrawals for a bot. Restrict access to trusted IPs only.",
     "Keep the new key out of code: an environment variable or a secrets manager (and add `.env` to .gitignore).",
-    "If the key was committed, purge it from history (git filter-repo or BFG) and force-push; assume it was scraped within minutes.",
+    "If the key was committed, purge it from history (`keyhound purge` writes the file for git filter-repo or BFG and prints the steps) and force-push; assume it was scraped within minutes.",
     "Rotate API keys every 90 days.",
 ];

@@ -197,6 +197,13 @@ impl Repo {
 /// not do (partial and shallow clones over `file://`, `git mv`, fetches);
 /// panics if it fails, and returns its trimmed standard output.
 pub fn git(dir: &Path, args: &[&str]) -> String {
+    String::from_utf8_lossy(&git_bytes(dir, args))
+        .trim()
+        .to_string()
+}
+
+/// [`git`]'s standard output as it is, bytes untrimmed (file contents).
+pub fn git_bytes(dir: &Path, args: &[&str]) -> Vec<u8> {
     let o = std::process::Command::new("git")
         .args(args)
         .current_dir(dir)
@@ -211,7 +218,7 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         "git {args:?}: {}",
         String::from_utf8_lossy(&o.stderr)
     );
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
+    o.stdout
 }
 
 /// Fetches every object of a partial clone again, as keyhound's advice

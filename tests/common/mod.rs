@@ -136,6 +136,7 @@ pub mod binance;
 pub mod exchanges;
 pub mod git;
 pub mod loopback;
+pub mod purge;
 pub mod pyc;
 pub mod server;
 pub mod sqlite;
