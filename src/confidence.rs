@@ -25,9 +25,10 @@
 //!    fixture, `low`; one that only its name makes a credential (generic
 //!    rules, passwords, connection strings) is one level lower. An exchange
 //!    key in a test (a committed testnet key) keeps its level;
-//! 7. doc comments: a Python docstring or a `/** */` / `///` comment is
-//!    documentation, one level lower; one that shows what a call returns
-//!    or an example (`:returns:`, `@example`) holds a copied sample, `low`.
+//! 7. doc comments: an indented value in a Python docstring or a `/** */`
+//!    / `///` comment that shows what a call returns or an example
+//!    (`:returns:`, `@example`, `.. code-block::`) is a sample copied from
+//!    the API's documentation, `low`.
 //!
 //! A directory scan and a history scan (`keyhound git`) see every path, so
 //! all of these apply; a pre-commit scan (`scan --staged`) sees the staged
@@ -226,7 +227,7 @@ pub enum DocComment {
     /// Not in a doc comment.
     #[default]
     Outside,
-    /// In one: documentation, one level lower.
+    /// In one, not shown as a sample: no change.
     Inside,
     /// In one that presents what a call returns or an example
     /// (`:returns: API Response`, `@example`, `.. code-block::`): a sample
@@ -237,8 +238,13 @@ pub enum DocComment {
 /// How far back [`doc_comment`] looks for the opening of a doc comment.
 const DOC_REACH: usize = 64 * 1024;
 
-/// Words of a doc comment that present the values in it as samples.
-const DOC_SAMPLE: &str = r"(?i):returns?:|@returns?\b|\breturns?\b|\bresponse\b|@example|\bexamples?\b|code-block|\.\. code::|\be\.g\.|\bsample\b|\boutput\b";
+/// Words of a doc comment that present the values in it as samples: a
+/// reStructuredText or JSDoc return or example section, a code block, a
+/// response shown as such.
+const DOC_SAMPLE: &str = r"(?i):returns?:|@returns?\b|@example|code-block|\.\. code::|\b(?:api|example|sample) response\b|\bresponse:|\be\.g\.";
+
+/// Most lines between a doc comment's opening and a secret in it.
+const DOC_LINES: usize = 80;
 
 /// Where `data[start..]` sits with respect to doc comments (see
 /// [`DocComment`]). Reads at most [`DOC_REACH`] bytes back.
@@ -250,8 +256,12 @@ pub fn doc_comment(data: &[u8], start: usize) -> DocComment {
     let lo = start.saturating_sub(DOC_REACH);
     let line = line_start(data, start);
     let rest = line_end(data, start);
+    // A sample in a doc comment is indented (a method's docstring, a
+    // ` * ` comment line), near its opening, after a word that shows it.
+    let indented = data.get(line).is_some_and(|&b| b == b' ' || b == b'\t');
     let opened = |open: usize| {
-        if sample.is_match(&data[open..rest]) {
+        let near = memchr::memchr_iter(b'\n', &data[open..line]).count() <= DOC_LINES;
+        if near && indented && sample.is_match(&data[open..rest]) {
             DocComment::Sample
         } else {
             DocComment::Inside
@@ -280,6 +290,9 @@ pub fn doc_comment(data: &[u8], start: usize) -> DocComment {
     let close = memmem::rfind(before, b"*/");
     if let Some(o) = doc_open
         && close.is_none_or(|c| c < o)
+        && data[line_start(data, lo + o)..lo + o]
+            .iter()
+            .all(u8::is_ascii_whitespace)
     {
         return opened(lo + o);
     }
@@ -372,10 +385,10 @@ pub fn assess(findings: &mut [Finding], rules: &RuleSet) {
                 c = c.lower();
             }
         }
-        match f.doc_comment {
-            DocComment::Sample => c = Confidence::Low,
-            DocComment::Inside => c = c.lower(),
-            DocComment::Outside => {}
+        // Only a sample shown as one: a plain docstring may hold anything
+        // (a key pasted into a module's docstring is still a key).
+        if f.doc_comment == DocComment::Sample {
+            c = Confidence::Low;
         }
         f.confidence = c;
     }

@@ -95,6 +95,11 @@ fn bare_order(data: &[u8]) -> Option<Order> {
     if probe.len() < 4 {
         return None;
     }
+    // Text has no U+0000: binary data (a `.pyc` header, any structure of
+    // integers) shows two NUL bytes in one code unit within its first bytes.
+    if probe.chunks_exact(2).take(256).any(|u| u == [0, 0]) {
+        return None;
+    }
     let nuls = |at: usize| probe.chunks_exact(2).filter(|p| p[at] == 0).count();
     let (high_le, high_be) = (nuls(1), nuls(0));
     let order = if high_le > high_be {
