@@ -260,7 +260,7 @@ pub fn doc_comment(data: &[u8], start: usize) -> DocComment {
     // ` * ` comment line), near its opening, after a word that shows it.
     let indented = data.get(line).is_some_and(|&b| b == b' ' || b == b'\t');
     let opened = |open: usize| {
-        let near = memchr::memchr_iter(b'\n', &data[open..line]).count() <= DOC_LINES;
+        let near = memchr::memchr_iter(b'\n', &data[open.min(line)..line]).count() <= DOC_LINES;
         if near && indented && sample.is_match(&data[open..rest]) {
             DocComment::Sample
         } else {
@@ -422,6 +422,19 @@ mod tests {
         ] {
             assert_eq!(path_kind(path), kind, "{path}");
         }
+    }
+
+    #[test]
+    fn doc_comments_opened_on_the_secrets_line_or_above() {
+        // Opened on the secret's own line: no panic, a sample when marked.
+        let one = b"  /** @example key = \"K3y\" */\n";
+        assert_eq!(doc_comment(one, 24), DocComment::Sample);
+        let doc = b"def f():\n    \"\"\"Keys.\n\n    :returns: API Response\n\n        {\"apiKey\": \"K3y\"}\n    \"\"\"\n";
+        let at = doc.windows(3).position(|w| w == b"K3y").unwrap();
+        assert_eq!(doc_comment(doc, at), DocComment::Sample);
+        let plain = b"\"\"\"Module docs.\nAPI_KEY = \"K3y\"\n";
+        let at = plain.windows(3).position(|w| w == b"K3y").unwrap();
+        assert_ne!(doc_comment(plain, at), DocComment::Sample);
     }
 
     #[test]

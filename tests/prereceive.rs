@@ -398,3 +398,27 @@ fn issue11_prereceive_says_what_it_expects_on_standard_input() {
         stderr(&o)
     );
 }
+
+/// A `.keyhound.toml` that does not load, pushed to the default branch,
+/// must not lock the repository: later pushes are checked with the
+/// built-in rules (a warning says so), and the push that fixes it lands.
+#[test]
+fn issue11_prereceive_a_broken_config_on_the_default_branch_locks_nothing() {
+    let (s, _) = guarded();
+    s.commit(&[(".keyhound.toml", "min-confidence = 3\n")], "bad config");
+    s.push_ok(&["main"]);
+    s.commit(&[("src/bot.py", "print('hello')\n")], "clean");
+    let out = s.push_ok(&["main"]);
+    assert!(out.contains("does not load"), "{out}");
+    s.commit(&[("bot.env", &leak("broken-config"))], "leak");
+    s.push_rejected(&["main"]);
+    s.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    s.commit(
+        &[(".keyhound.toml", "min-confidence = \"medium\"\n")],
+        "fix",
+    );
+    s.push_ok(&["main"]);
+    s.commit(&[("src/more.py", "print('more')\n")], "after the fix");
+    let out = s.push_ok(&["main"]);
+    assert!(!out.contains("does not load"), "{out}");
+}

@@ -267,9 +267,16 @@ fn issue11_purge_steps_fit_a_tracked_env_file_and_no_tags() {
     assert_eq!(code(&o), 1, "{stdout}");
     assert!(stdout.contains("git rm --cached config/.env"), "{stdout}");
     assert!(
-        stdout.contains("echo config/.env >> .gitignore"),
+        stdout.contains("printf '\\n%s\\n' /config/.env >> .gitignore"),
         "{stdout}"
     );
+    // Only the files named are staged: new keys in an untracked file stay
+    // out of the commit (trial defect: `git add -A`).
+    assert!(
+        stdout.contains("git add .gitignore && git commit"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("git add -A"), "{stdout}");
     assert!(
         stdout.contains("Delete the exposed API key now: Binance > Account > API Management"),
         "{stdout}"
@@ -526,4 +533,38 @@ fn issue11_purge_a_seed_phrase_one_word_per_line_is_stripped_by_id() {
         git(&mirror, &["ls-tree", "-r", "--name-only", "HEAD"]),
         "README.md"
     );
+}
+
+/// A shallow clone lacks the older commits: purge refuses to plan from it
+/// (its file would miss the older secrets) and --check refuses to prove
+/// anything there (trial defect: an incomplete file, then a passing check).
+#[test]
+fn issue11_purge_refuses_a_shallow_clone() {
+    let mut r = common::git::Repo::new();
+    let old = binance_key("shallow-old");
+    r.commit_files(
+        &[("old.env", &format!("BINANCE_API_SECRET={old}\n"))],
+        "old",
+    );
+    r.commit_files(&[("README", "docs\n")], "later");
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", r.path().display());
+    let dest = clone.path().join("c");
+    git(
+        clone.path(),
+        &["clone", "-q", "--depth", "1", &url, dest.to_str().unwrap()],
+    );
+    let o = run(&dest, &["purge", "--no-progress"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("git fetch --unshallow"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dest.join(".git/keyhound-purge.txt").exists());
+    let list = clone.path().join("list.txt");
+    std::fs::write(&list, format!("{old}==>***REMOVED***\n")).unwrap();
+    let o = run(&dest, &["purge", "--check", list.to_str().unwrap()]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(!stdout(&o).contains(&old));
 }

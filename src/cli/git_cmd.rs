@@ -32,12 +32,17 @@ enum Files {
     /// local file never added): `scan --staged`, so that a commit is
     /// checked with the ignore file and config it commits.
     Index,
+    /// A server's default branch before a push (`git --pre-receive`): as
+    /// `WorkTree`, but a config that does not load is skipped with a
+    /// warning (built-in rules, nothing accepted) rather than rejecting
+    /// every push, the one that fixes it included.
+    Server,
 }
 
 impl Files {
     fn read(self, repo: &Repository, name: &str) -> Option<Vec<u8>> {
         match self {
-            Files::WorkTree => git::repo_file(repo, name),
+            Files::WorkTree | Files::Server => git::repo_file(repo, name),
             Files::Index => git::staged_file(repo, name),
         }
     }
@@ -54,8 +59,18 @@ fn repo_config(repo: &Repository, explicit: Option<&Path>, files: Files) -> Resu
         Some(bytes) => {
             let text = String::from_utf8_lossy(&bytes);
             let origin = git::root(repo).join(CONFIG_FILE);
-            config::from_text(&origin.display().to_string(), &text, CONFIG_FILE)
-                .context("cannot load the config")
+            let loaded = config::from_text(&origin.display().to_string(), &text, CONFIG_FILE)
+                .context("cannot load the config");
+            match loaded {
+                Err(e) if files == Files::Server => {
+                    eprintln!(
+                        "keyhound: warning: the default branch's {CONFIG_FILE} does not load ({}): this push is checked with the built-in rules and nothing is accepted; push a fixed {CONFIG_FILE} to the default branch",
+                        keyhound::reports::escape::escape(&format!("{e:#}"))
+                    );
+                    Ok(Loaded::default())
+                }
+                other => other,
+            }
         }
     }
 }
@@ -202,13 +217,7 @@ fn pre_receive(args: &GitArgs) -> Result<u8> {
     let updates = pushed::parse_updates(&input)?;
     let repo = git::open_receiving(args.repo.as_deref())?;
     pushed::add_quarantine(&repo)?;
-    let s = setup_in(
-        repo,
-        &args.report,
-        &args.max_file_size,
-        true,
-        Files::WorkTree,
-    )?;
+    let s = setup_in(repo, &args.report, &args.max_file_size, true, Files::Server)?;
     let guard = Guard {
         engine: &s.engine,
         output: &s.output,

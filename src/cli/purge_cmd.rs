@@ -130,6 +130,7 @@ fn run_plan(args: &PurgeArgs) -> Result<u8> {
         |loaded| scan_output_with(args.min_confidence, false, loaded),
         &args.max_file_size,
     )?;
+    refuse_shallow(&s.repo)?;
     let git_dir = s.repo.path().to_path_buf();
     let file = args
         .output
@@ -168,6 +169,13 @@ fn run_plan(args: &PurgeArgs) -> Result<u8> {
         } else {
             EXIT_ERROR
         });
+    }
+    if !outcome.stats.complete {
+        print_notes(&outcome.notes);
+        eprintln!("{summary}");
+        bail!(
+            "the audit could not read every blob (a partial clone, or objects missing), so the replacement file would miss secrets; nothing was written. Fetch every object first (`git fetch --refetch origin`, and `git fetch --refetch --tags origin`), then run keyhound purge again"
+        );
     }
     let walk = Walk::open(&git_dir).context("cannot read the history again")?;
     let p = plan::plan(&s.engine, &walk, &outcome.findings);
@@ -283,6 +291,17 @@ fn read_blob_ids(path: &Path) -> Result<Vec<ObjectId>> {
         .collect()
 }
 
+/// A shallow clone lacks the commits past its boundary: a plan made there
+/// would miss the older secrets, and a check could not see them.
+fn refuse_shallow(repo: &git2::Repository) -> Result<()> {
+    if repo.is_shallow() {
+        bail!(
+            "this clone is shallow: the commits before its boundary are not here, so older secrets would be missed; run `git fetch --unshallow` (for a partial clone also `git fetch --refetch origin`), then run keyhound purge again"
+        );
+    }
+    Ok(())
+}
+
 fn run_check(args: &PurgeArgs, file: &PathBuf) -> Result<u8> {
     let text = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let blobs = purge::blobs_file(file);
@@ -302,6 +321,7 @@ fn run_check(args: &PurgeArgs, file: &PathBuf) -> Result<u8> {
         })?,
     };
     let repo = git::open_env(args.repo.as_deref())?;
+    refuse_shallow(&repo)?;
     let walk = Walk::open(repo.path()).context("cannot read the history")?;
     let checked = check::check(&walk, &exprs, &strip)
         .with_context(|| format!("{}: a regex: line does not compile", file.display()))?;

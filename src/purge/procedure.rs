@@ -34,6 +34,19 @@ pub struct Context<'a> {
 /// `word` as one shell word: as it is when it holds only characters no
 /// shell treats specially, else in single quotes (a quote inside as
 /// `'\''`). Control characters are escaped afterwards for the terminal.
+/// `path` as a `.gitignore` pattern that matches it alone: the glob
+/// characters `*`, `?`, `[` and a backslash escaped (gitignore(5)).
+fn ignore_pattern(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if matches!(c, '*' | '?' | '[' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 pub fn shell_quote(word: &str) -> String {
     let plain = !word.is_empty()
         && word
@@ -127,7 +140,14 @@ pub fn write(out: &mut dyn Write, c: &Context<'_>) -> io::Result<()> {
                 escape(&x.path)
             )?;
             writeln!(out, "       git rm --cached {p}")?;
-            writeln!(out, "       echo {} >> .gitignore", shell_quote(&x.path))?;
+            // A `.gitignore` without a last line break would join the
+            // new line to its last pattern; `/` anchors the path at the
+            // top of the work tree.
+            writeln!(
+                out,
+                "       printf '\\n%s\\n' {} >> .gitignore",
+                shell_quote(&format!("/{}", ignore_pattern(&x.path)))
+            )?;
         }
         for x in &code {
             writeln!(
@@ -136,9 +156,21 @@ pub fn write(out: &mut dyn Write, c: &Context<'_>) -> io::Result<()> {
                 escape(&x.path)
             )?;
         }
+        // Only the files named here: `git add -A` would also commit
+        // untracked files, the new keys in a `.env.local` among them.
+        let mut staged = vec![".gitignore".to_string()];
+        staged.extend(code.iter().map(|x| shell_quote(&x.path)));
+        if files.is_empty() {
+            staged.remove(0);
+        }
         writeln!(
             out,
-            "       git add -A && git commit -m 'Remove leaked secrets' && git push"
+            "       git add {} && git commit -m 'Remove leaked secrets' && git push",
+            staged.join(" ")
+        )?;
+        writeln!(
+            out,
+            "   Stage only these files: adding everything would also commit untracked files, such as new keys in a `.env.local`."
         )?;
         writeln!(
             out,
