@@ -424,3 +424,28 @@ fn issue10_trial_a_bad_min_confidence_type_names_the_levels() {
         "{err}"
     );
 }
+
+/// Rails' `config/master.key` (and per-environment keys under
+/// `config/credentials/`): 32 hex digits, the whole file.
+#[test]
+fn issue10_trial_rails_master_key_is_found_by_its_path() {
+    let key = fake("{{hex:32}}", "rails-master");
+    let dir = tree(&[
+        ("app/config/master.key", &format!("{key}\n")),
+        ("app/config/credentials/production.key", &key),
+        ("app/notes/master.key.txt", &format!("{key}\n")),
+    ]);
+    let found = all_findings(dir.path());
+    assert!(
+        has(&found, "master.key", "rails-master-key", "high"),
+        "{found:?}"
+    );
+    assert!(
+        has(&found, "production.key", "rails-master-key", "high"),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|(p, ..)| p == "master.key.txt"),
+        "{found:?}"
+    );
+}
