@@ -449,3 +449,47 @@ fn issue10_trial_rails_master_key_is_found_by_its_path() {
         "{found:?}"
     );
 }
+
+/// Failing input 10's kind, further: XML element text under a secret name
+/// with attributes on the element, on its own line, in a CDATA section,
+/// and a plist `<key>` with its `<string>`; placeholders stay quiet.
+#[test]
+fn issue10_trial_xml_element_text_in_every_form() {
+    let v = |s: &str| format!("{}7Q", fake("{{alnum:30}}", s));
+    let dir = tree(&[
+        (
+            "attr.xml",
+            &format!(
+                "<cfg>\n  <ClientSecret type=\"string\">{}</ClientSecret>\n</cfg>\n",
+                v("a")
+            ),
+        ),
+        (
+            "line.xml",
+            &format!(
+                "<config>\n  <apiSecret>\n    {}\n  </apiSecret>\n</config>\n",
+                v("l")
+            ),
+        ),
+        (
+            "cdata.xml",
+            &format!("<cfg><apiKey><![CDATA[{}]]></apiKey></cfg>\n", v("c")),
+        ),
+        (
+            "Info.plist",
+            &format!(
+                "<dict>\n  <key>API_SECRET</key>\n  <string>{}</string>\n</dict>\n",
+                v("p")
+            ),
+        ),
+        (
+            "neg.xml",
+            "<cfg><password>${env.PASSWORD}</password><token></token><clientSecret>{{ secret }}</clientSecret></cfg>\n",
+        ),
+    ]);
+    let found = all_findings(dir.path());
+    for file in ["attr.xml", "line.xml", "cdata.xml", "Info.plist"] {
+        assert!(found.iter().any(|(p, ..)| p == file), "{file}: {found:?}");
+    }
+    assert!(!found.iter().any(|(p, ..)| p == "neg.xml"), "{found:?}");
+}
