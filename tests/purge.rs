@@ -383,6 +383,11 @@ fn issue11_purge_strips_binary_blobs_by_id() {
     );
     assert!(stdout.contains("--strip-blobs-with-ids"), "{stdout}");
     assert!(stdout.contains("binary (ops/.env)"), "{stdout}");
+    // The .blobs list given in place of the replacement file is refused,
+    // not read as values that no blob holds (a check proving nothing).
+    let o = run(r.path(), &["purge", "--check", blobs.to_str().unwrap()]);
+    assert_eq!(code(&o), 2, "{}", common::stderr(&o));
+    assert!(common::stderr(&o).contains("not a replacement file"));
     // Before: the check finds the values (in UTF-16) and the blob.
     let o = run(r.path(), &["purge", "--check", file.to_str().unwrap()]);
     let check = common::stdout(&o);

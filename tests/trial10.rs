@@ -493,3 +493,51 @@ fn issue10_trial_xml_element_text_in_every_form() {
     }
     assert!(!found.iter().any(|(p, ..)| p == "neg.xml"), "{found:?}");
 }
+
+/// Failing input 4's kind, further: Binance's own SDK constructors other
+/// than `Client(…)` (python-binance's `AsyncClient.create`,
+/// binance-connector's `Spot`, `UMFutures`, `CMFutures`, in Python and
+/// JavaScript) with two 64-character literals, no import in the file.
+#[test]
+fn issue10_trial_binance_sdk_constructors_without_the_import() {
+    let pair = |s: &str| {
+        (
+            binance_key(&format!("{s}-k")),
+            binance_key(&format!("{s}-s")),
+        )
+    };
+    let (a, b) = pair("async");
+    let (c, d) = pair("spot");
+    let (e, f) = pair("um");
+    let (g, h) = pair("js");
+    let dir = tree(&[
+        (
+            "a.py",
+            &format!("client = await AsyncClient.create(\"{a}\", \"{b}\")\n"),
+        ),
+        ("s.py", &format!("client = Spot(\"{c}\", \"{d}\")\n")),
+        (
+            "u.py",
+            &format!("um_futures_client = UMFutures(key=\"{e}\", secret=\"{f}\")\n"),
+        ),
+        (
+            "s.js",
+            &format!("const client = new Spot(\"{g}\", \"{h}\")\n"),
+        ),
+        ("h.py", &format!("c = HttpSpot(\"{g}\", \"{h}\")\n")),
+    ]);
+    let found = all_findings(dir.path());
+    for file in ["a.py", "s.py", "u.py", "s.js"] {
+        assert!(
+            has(&found, file, "binance-client-api-key", "high")
+                && has(&found, file, "binance-client-secret-key", "high"),
+            "{file}: {found:?}"
+        );
+    }
+    assert!(
+        !found
+            .iter()
+            .any(|(p, _, r, _)| p == "h.py" && r.starts_with("binance-client")),
+        "{found:?}"
+    );
+}

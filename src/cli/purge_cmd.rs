@@ -304,6 +304,19 @@ fn refuse_shallow(repo: &git2::Repository) -> Result<()> {
 
 fn run_check(args: &PurgeArgs, file: &PathBuf) -> Result<u8> {
     let text = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    // The list of blobs to strip, given in place of the replacement file,
+    // would be read as values no blob holds: a check that proves nothing.
+    let ids = || {
+        text.split(|&b| b == b'\n')
+            .filter(|l| !l.trim_ascii().is_empty())
+            .all(|l| l.trim_ascii().len() == 40 && l.trim_ascii().iter().all(u8::is_ascii_hexdigit))
+    };
+    if !text.trim_ascii().is_empty() && ids() {
+        bail!(
+            "{} is a list of blob ids (the .blobs file), not a replacement file: pass the replacement file (its .blobs list is read from beside it)",
+            file.display()
+        );
+    }
     let blobs = purge::blobs_file(file);
     let strip = if blobs.exists() {
         read_blob_ids(&blobs)?
