@@ -16,13 +16,7 @@ fn staged(repo: &Repo) -> (i32, serde_json::Value) {
 
 /// Runs real `git` (the test may; keyhound itself never does).
 fn git(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+    common::git::git_command(dir, args)
         .env(
             "PATH",
             format!(

@@ -202,17 +202,22 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         .to_string()
 }
 
-/// [`git`]'s standard output as it is, bytes untrimmed (file contents).
-pub fn git_bytes(dir: &Path, args: &[&str]) -> Vec<u8> {
-    let o = std::process::Command::new("git")
-        .args(args)
+/// `git ARGS` in `dir` with a fixed author and committer, to be run: every
+/// test that runs the real `git` starts from it.
+pub fn git_command(dir: &Path, args: &[&str]) -> std::process::Command {
+    let mut c = std::process::Command::new("git");
+    c.args(args)
         .current_dir(dir)
         .env("GIT_AUTHOR_NAME", "Test")
         .env("GIT_AUTHOR_EMAIL", "test@example.com")
         .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .output()
-        .expect("git runs");
+        .env("GIT_COMMITTER_EMAIL", "test@example.com");
+    c
+}
+
+/// [`git`]'s standard output as it is, bytes untrimmed (file contents).
+pub fn git_bytes(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let o = git_command(dir, args).output().expect("git runs");
     assert!(
         o.status.success(),
         "git {args:?}: {}",

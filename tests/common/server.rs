@@ -19,13 +19,7 @@ pub struct Server {
 /// `git ARGS` in `dir`, with a fixed identity and no user or system
 /// config; returns its output whatever its status.
 pub fn git_output(dir: &Path, args: &[&str]) -> Output {
-    Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+    super::git::git_command(dir, args)
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("NO_COLOR", "1")
@@ -36,9 +30,7 @@ pub fn git_output(dir: &Path, args: &[&str]) -> Output {
 /// `git ARGS` in `dir` with `input` on standard input; panics unless it
 /// succeeds (`git fast-import` builds long histories in one process).
 pub fn git_stdin(dir: &Path, args: &[&str], input: &[u8]) {
-    let mut child = Command::new("git")
-        .args(args)
-        .current_dir(dir)
+    let mut child = super::git::git_command(dir, args)
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .stdin(Stdio::piped())
