@@ -189,10 +189,25 @@ impl Fragments {
     /// Replaces `{{name}}` with the fragment's text as is (for prose such
     /// as remediation texts); unknown names stay.
     pub fn substitute(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for (name, body) in &self.0 {
-            out = out.replace(&format!("{{{{{name}}}}}"), body);
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(start) = rest.find("{{") {
+            let name = rest[start + 2..]
+                .find("}}")
+                .map(|len| &rest[start + 2..start + 2 + len]);
+            match name.and_then(|n| Some((n, self.0.get(n)?))) {
+                Some((name, body)) => {
+                    out.push_str(&rest[..start]);
+                    out.push_str(body);
+                    rest = &rest[start + 4 + name.len()..];
+                }
+                None => {
+                    out.push_str(&rest[..start + 2]);
+                    rest = &rest[start + 2..];
+                }
+            }
         }
+        out.push_str(rest);
         out
     }
 
