@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
+use super::fragments::Fragments;
 use super::spec::{AllowlistSpec, DecoderSpec, RuleFile, RuleSpec};
 use crate::detectors::checks;
 use crate::error::{Error, Result};
@@ -179,67 +180,6 @@ pub fn path_glob(p: &str) -> std::result::Result<globset::Glob, String> {
         .literal_separator(false)
         .build()
         .map_err(|e| format!("path glob `{p}`: {e}"))
-}
-
-/// Named regex pieces, `{{name}}` in a pattern.
-#[derive(Debug, Default, Clone)]
-pub struct Fragments(BTreeMap<String, String>);
-
-impl Fragments {
-    /// Replaces `{{name}}` with the fragment's text as is (for prose such
-    /// as remediation texts); unknown names stay.
-    pub fn substitute(&self, text: &str) -> String {
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(start) = rest.find("{{") {
-            let name = rest[start + 2..]
-                .find("}}")
-                .map(|len| &rest[start + 2..start + 2 + len]);
-            match name.and_then(|n| Some((n, self.0.get(n)?))) {
-                Some((name, body)) => {
-                    out.push_str(&rest[..start]);
-                    out.push_str(body);
-                    rest = &rest[start + 4 + name.len()..];
-                }
-                None => {
-                    out.push_str(&rest[..start + 2]);
-                    rest = &rest[start + 2..];
-                }
-            }
-        }
-        out.push_str(rest);
-        out
-    }
-
-    /// Replaces every `{{name}}` (recursively, a few levels deep).
-    pub fn expand(&self, pattern: &str) -> std::result::Result<String, String> {
-        self.expand_at(pattern, 0)
-    }
-
-    fn expand_at(&self, pattern: &str, depth: usize) -> std::result::Result<String, String> {
-        if depth > 8 {
-            return Err("fragments nest too deeply (or refer to themselves)".into());
-        }
-        let mut out = String::with_capacity(pattern.len());
-        let mut rest = pattern;
-        while let Some(start) = rest.find("{{") {
-            let Some(len) = rest[start + 2..].find("}}") else {
-                break;
-            };
-            let name = &rest[start + 2..start + 2 + len];
-            let body = self
-                .0
-                .get(name)
-                .ok_or_else(|| format!("unknown fragment `{{{{{name}}}}}`"))?;
-            out.push_str(&rest[..start]);
-            out.push_str("(?:");
-            out.push_str(&self.expand_at(body, depth + 1)?);
-            out.push(')');
-            rest = &rest[start + 4 + len..];
-        }
-        out.push_str(rest);
-        Ok(out)
-    }
 }
 
 /// What a rule needs at scan time, built on first use.
@@ -525,7 +465,7 @@ impl RuleSet {
             specs.extend(file.rules.into_iter().map(|r| (origin.to_string(), r)));
             decoders.extend(file.decoders.into_iter().map(|d| (origin.to_string(), d)));
         }
-        let fragments = Fragments(fragments);
+        let fragments = Fragments::new(fragments);
         let mut set = RuleSet {
             rules: Vec::new(),
             decoders: Vec::new(),

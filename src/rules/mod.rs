@@ -3,6 +3,7 @@
 pub mod check;
 mod compile;
 pub mod examples;
+mod fragments;
 pub mod spec;
 
 pub use compile::{Allowlist, Decoder, Rule, RuleSet, path_glob};

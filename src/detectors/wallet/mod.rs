@@ -9,6 +9,7 @@
 
 mod base58;
 pub mod examples;
+mod lists;
 mod phrase;
 mod solana;
 mod words;

@@ -7,9 +7,10 @@
 
 use bip39::{Language, Mnemonic};
 
+use super::lists::LANGUAGES;
 use super::words::{
-    LANGUAGES, LENGTHS, LETTER, Link, MAX_RUN, MIN_WORDS, WORD_CHAR, class, letters_only,
-    next_word, prev_word, token,
+    LENGTHS, LETTER, Link, MAX_RUN, MIN_WORDS, WORD_CHAR, class, letters_only, next_word,
+    prev_word, token,
 };
 
 /// Most words read back from a rule's match to the start of its run.
