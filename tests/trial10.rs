@@ -541,3 +541,47 @@ fn issue10_trial_binance_sdk_constructors_without_the_import() {
         "{found:?}"
     );
 }
+
+/// A Redis password in redis.conf (`requirepass`, `masterauth`) and on a
+/// `redis-server --requirepass` command line (Compose, Dockerfile) is a
+/// password by its directive, plain words included; Redis's own
+/// commented `foobared`, environment references and a variable passed as
+/// an argument are not.
+#[test]
+fn issue10_trial_redis_requirepass_in_config_and_command_lines() {
+    let word = format!("{}42", fake("{{lower:9}}", "redis-word"));
+    let random = fake("{{alnum:24}}", "redis-random");
+    let dir = tree(&[
+        (
+            "redis.conf",
+            &format!(
+                "bind 0.0.0.0\n# requirepass foobared\nrequirepass {word}\nmasterauth \"{random}\"\n"
+            ),
+        ),
+        (
+            "docker-compose.yml",
+            &format!(
+                "services:\n  cache:\n    image: redis:7\n    command: redis-server --appendonly yes --requirepass {random}\n  other:\n    command: redis-server --requirepass ${{REDIS_PASSWORD}}\n"
+            ),
+        ),
+        (
+            "run.py",
+            "subprocess.run([\"redis-server\", \"--requirepass\", password])\n",
+        ),
+    ]);
+    let found = all_findings(dir.path());
+    let lines = |file: &str| -> Vec<u64> {
+        found
+            .iter()
+            .filter(|(p, _, r, _)| p == file && r == "redis-requirepass")
+            .map(|f| f.1)
+            .collect()
+    };
+    assert_eq!(lines("redis.conf"), [3, 4], "{found:?}");
+    assert_eq!(lines("docker-compose.yml"), [4], "{found:?}");
+    assert!(!found.iter().any(|(p, ..)| p == "run.py"), "{found:?}");
+    assert!(
+        has(&found, "redis.conf", "redis-requirepass", "medium"),
+        "{found:?}"
+    );
+}
