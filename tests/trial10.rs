@@ -585,3 +585,32 @@ fn issue10_trial_redis_requirepass_in_config_and_command_lines() {
         "{found:?}"
     );
 }
+
+/// Rules that go by a file's name (`.pgpass`, `.netrc`, Rails'
+/// `master.key`) apply to standard input when `--stdin-name` says which
+/// file it holds (`git show HEAD:.pgpass | keyhound scan - --stdin-name
+/// .pgpass`); reports then name that file. Without `-` the option is an
+/// error that says what to add.
+#[test]
+fn issue10_trial_stdin_named_as_a_credential_file() {
+    let dir = tree(&[]);
+    let line = format!(
+        "db.prod-trading.net:5432:trading:bot:{}\n",
+        fake("{{alnum:14}}", "pgpass-stdin")
+    );
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", "--format", "json"];
+        args.extend_from_slice(extra);
+        run_stdin(dir.path(), &args, Some(line.as_bytes()))
+    };
+    let o = scan(&["-"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = scan(&["-", "--stdin-name", "./home/.pgpass"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(findings(&doc)[0]["rule_id"], "pgpass-password");
+    assert_eq!(findings(&doc)[0]["path"], "home/.pgpass");
+    let o = scan(&["--stdin-name", ".pgpass"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("add `-`"), "{}", stderr(&o));
+}

@@ -54,6 +54,13 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     let out = super::output::scan_output(&args.report, &loaded);
     let (stdin, dirs): (Vec<PathBuf>, Vec<PathBuf>) =
         paths.into_iter().partition(|p| p.as_os_str() == "-");
+    let stdin_name = match args.stdin_name.as_deref() {
+        Some(_) if stdin.is_empty() => {
+            bail!("--stdin-name names standard input: add `-` to the paths to read it")
+        }
+        Some(name) => stdin_name(name)?,
+        None => STDIN_NAME.to_string(),
+    };
 
     let counters = Arc::new(Counters::default());
     let progress = Progress::start(counters.clone(), !args.report.no_progress);
@@ -75,7 +82,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         scan::scan_paths(&engine, &dirs, &walk, &out, &counters)
     };
     if !stdin.is_empty() {
-        scan_stdin(&engine, &out, max_file_size, &mut outcome)?;
+        scan_stdin(&engine, &out, max_file_size, &stdin_name, &mut outcome)?;
         let mut findings = std::mem::take(&mut outcome.findings);
         let notes = std::mem::take(&mut outcome.notes);
         scan::sort_findings(&mut findings);
@@ -86,45 +93,54 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     emit(&args.report, &mut outcome, engine.rules())
 }
 
+/// The name `--stdin-name` gives standard input, '/'-separated, without a
+/// leading `./`.
+fn stdin_name(name: &str) -> Result<String> {
+    let name = name.replace('\\', "/");
+    let name = name.trim_start_matches("./");
+    if name.is_empty() || name.ends_with('/') {
+        bail!("--stdin-name `{name}` names no file: give a file name such as `.pgpass`");
+    }
+    Ok(name.to_string())
+}
+
 /// Standard input, read as a file is: whole when it is small, in windows
-/// when it is a large text.
-fn scan_stdin(engine: &Engine, out: &Output, max: u64, outcome: &mut Outcome) -> Result<()> {
+/// when it is a large text. `name` is the file it stands for.
+fn scan_stdin(
+    engine: &Engine,
+    out: &Output,
+    max: u64,
+    name: &str,
+    outcome: &mut Outcome,
+) -> Result<()> {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let mut head = Vec::new();
     let read = read_head(&mut input, None, max, &mut head).context("cannot read standard input")?;
     let stats = &mut outcome.stats;
     let forms = PathForms {
-        display: STDIN_NAME,
-        relative: STDIN_NAME,
+        display: name,
+        relative: name,
     };
     let mut scratch = Scratch::default();
     let found = match read {
         Head::Skip(why) => {
-            stats.skip(STDIN_NAME.to_string(), &why);
+            stats.skip(name.to_string(), &why);
             return Ok(());
         }
         Head::Whole => {
             stats.bytes_scanned += head.len() as u64;
             stats.files_scanned_binary += u64::from(is_binary(&head));
             let blob = Blob {
-                display: STDIN_NAME,
-                relative: STDIN_NAME,
+                display: name,
+                relative: name,
                 data: &head,
             };
             scan::scan_blob(engine, blob, out, &mut scratch)
         }
         Head::Stream => {
-            let streamed = scan_stream(
-                engine,
-                forms,
-                STDIN_NAME,
-                &head,
-                &mut input,
-                out,
-                &mut scratch,
-            )
-            .context("cannot read standard input")?;
+            let streamed = scan_stream(engine, forms, name, &head, &mut input, out, &mut scratch)
+                .context("cannot read standard input")?;
             stats.bytes_scanned += streamed.bytes;
             streamed.findings
         }
