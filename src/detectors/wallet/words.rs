@@ -262,20 +262,27 @@ pub fn find(
                         resume = resume.max(expand(data, s, runs) + STRIDE);
                     }
                 } else if t.iter().all(|&b| class(b) == DIGIT) {
-                    resume = from_gap(data, p, runs);
+                    resume = from_gap(data, p, runs, want_tokens.then_some(&mut *tokens));
                 }
             }
         } else if want_runs && c & SEP != 0 {
-            resume = from_gap(data, p, runs);
+            resume = from_gap(data, p, runs, want_tokens.then_some(&mut *tokens));
         }
         p = resume;
     }
 }
 
-/// From a position in a gap: the run through the next word, if any.
-/// Returns the next sample position: past the run, or past the word after
-/// the gap when that is no list word (no run then covers the gap).
-fn from_gap(data: &[u8], p: usize, runs: &mut Vec<usize>) -> usize {
+/// From a position in a gap: the run through the next word, if any, and
+/// the token after the gap in `tokens` (when given) if it is a base58
+/// candidate. Returns the next sample position: past the run, or past the
+/// token after the gap when that is no list word (no run then covers the
+/// gap).
+fn from_gap(
+    data: &[u8],
+    p: usize,
+    runs: &mut Vec<usize>,
+    tokens: Option<&mut Vec<usize>>,
+) -> usize {
     let hi = (p + MAX_GAP).min(data.len());
     let mut q = p;
     while q < hi && class(data[q]) & (SEP | DIGIT) != 0 {
@@ -284,7 +291,15 @@ fn from_gap(data: &[u8], p: usize, runs: &mut Vec<usize>) -> usize {
     if q < data.len() && q > 0 && class(data[q]) == LETTER && class(data[q - 1]) & SEP != 0 {
         return match word_at(data, q) {
             Some((s, _, _)) => expand(data, s, runs) + STRIDE,
-            None => token(data, q).1 + STRIDE,
+            None => {
+                // Jumping past the token skips it: record it here when it
+                // is a base58 candidate.
+                let (s, e) = token(data, q);
+                if let Some(tokens) = tokens.filter(|_| base58_candidate(&data[s..e])) {
+                    tokens.push(s);
+                }
+                e + STRIDE
+            }
         };
     }
     p + STRIDE
@@ -458,6 +473,34 @@ mod tests {
                 find(data.as_bytes(), true, true, &mut runs, &mut tokens);
                 assert_eq!(runs, reference_runs(data.as_bytes()), "{data}");
                 assert_eq!(runs.len(), 1, "{data}");
+            }
+        }
+    }
+
+    /// A base58 token (51 characters, the shortest candidate) after every
+    /// kind of gap, at every offset: a sample in the gap must not jump
+    /// past it.
+    #[test]
+    fn base58_tokens_after_a_gap_are_found_wherever_they_start() {
+        let token: String = std::iter::once('L')
+            .chain(
+                (1..51).map(|i| b"abcdefghijkmnopqrstuvwxyzABCDEFGH23456789"[i * 7 % 41] as char),
+            )
+            .collect();
+        for pad in 0..2 * STRIDE {
+            for (fill, last) in [
+                ("#", "\n"),
+                ("#", " key = \""),
+                ("#", " 1. "),
+                ("x;", "- "),
+                ("(", "'"),
+                ("9 ", ""),
+                ("zoo ", "["),
+            ] {
+                let data = format!("{}{last}{token};", fill.repeat(pad));
+                let (mut runs, mut tokens) = (Vec::new(), Vec::new());
+                find(data.as_bytes(), true, true, &mut runs, &mut tokens);
+                assert_eq!(tokens, [data.len() - 52], "{data}");
             }
         }
     }
