@@ -162,7 +162,6 @@ impl Prefilter {
         self.unconditional.retain(|r| !rules.contains(r));
     }
 
-    /// Finds every keyword in `data` and records, per rule, where they are.
     /// Whether any rule could match in `data`: a rule without keywords,
     /// or any keyword anywhere (the search stops at the first).
     pub fn any(&self, data: &[u8]) -> bool {
@@ -177,6 +176,9 @@ impl Prefilter {
             })
     }
 
+    /// Finds every keyword in `data` and records in `hits`, per rule, where
+    /// they start (byte offsets, ascending, each once), and which rules
+    /// search the whole file.
     pub fn scan(&self, data: &[u8], hits: &mut Hits) {
         if hits.offsets.len() != self.rule_count {
             hits.offsets = vec![Vec::new(); self.rule_count];
