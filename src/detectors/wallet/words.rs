@@ -456,23 +456,36 @@ mod tests {
         // stride; after identifiers, numbers and gaps of every length.
         let run = "act add age aim air all any arm art ask bag bar";
         assert_eq!(run.len(), STRIDE);
+        let prefixes = [
+            ("x", ";"),
+            ("_", " "),
+            (" ", ""),
+            ("9", " "),
+            ("(1) ", ""),
+            ("ab;", ""),
+            ("(", " qqqq;"),
+            ("(", " zoo able;"),
+            ("zoo able;", ""),
+        ];
+        after_every_prefix(&prefixes, run, |data, runs, _| {
+            assert_eq!(runs, reference_runs(data.as_bytes()), "{data}");
+            assert_eq!(runs.len(), 1, "{data}");
+        });
+    }
+
+    /// Runs the finder on `body` after `fill` repeated 0 to 93 times and
+    /// then `last`, for each `(fill, last)`: `check(text, runs, tokens)`.
+    fn after_every_prefix(
+        prefixes: &[(&str, &str)],
+        body: &str,
+        check: impl Fn(&str, &[usize], &[usize]),
+    ) {
         for pad in 0..2 * STRIDE {
-            for (fill, last) in [
-                ("x", ";"),
-                ("_", " "),
-                (" ", ""),
-                ("9", " "),
-                ("(1) ", ""),
-                ("ab;", ""),
-                ("(", " qqqq;"),
-                ("(", " zoo able;"),
-                ("zoo able;", ""),
-            ] {
-                let data = format!("{}{last}{run};", fill.repeat(pad));
+            for (fill, last) in prefixes {
+                let data = format!("{}{last}{body};", fill.repeat(pad));
                 let (mut runs, mut tokens) = (Vec::new(), Vec::new());
                 find(data.as_bytes(), true, true, &mut runs, &mut tokens);
-                assert_eq!(runs, reference_runs(data.as_bytes()), "{data}");
-                assert_eq!(runs.len(), 1, "{data}");
+                check(&data, &runs, &tokens);
             }
         }
     }
@@ -487,22 +500,18 @@ mod tests {
                 (1..51).map(|i| b"abcdefghijkmnopqrstuvwxyzABCDEFGH23456789"[i * 7 % 41] as char),
             )
             .collect();
-        for pad in 0..2 * STRIDE {
-            for (fill, last) in [
-                ("#", "\n"),
-                ("#", " key = \""),
-                ("#", " 1. "),
-                ("x;", "- "),
-                ("(", "'"),
-                ("9 ", ""),
-                ("zoo ", "["),
-            ] {
-                let data = format!("{}{last}{token};", fill.repeat(pad));
-                let (mut runs, mut tokens) = (Vec::new(), Vec::new());
-                find(data.as_bytes(), true, true, &mut runs, &mut tokens);
-                assert_eq!(tokens, [data.len() - 52], "{data}");
-            }
-        }
+        let prefixes = [
+            ("#", "\n"),
+            ("#", " key = \""),
+            ("#", " 1. "),
+            ("x;", "- "),
+            ("(", "'"),
+            ("9 ", ""),
+            ("zoo ", "["),
+        ];
+        after_every_prefix(&prefixes, &token, |data, _, tokens| {
+            assert_eq!(tokens, [data.len() - 52], "{data}");
+        });
     }
 
     #[test]
