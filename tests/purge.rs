@@ -21,6 +21,19 @@ fn issue11_purge_rewrite_with_filter_repo_as_printed_leaves_no_secret_and_every_
     let refs_before = refs(&l.server);
     let out_dir = tempfile::tempdir().unwrap();
     let file = out_dir.path().join("purge.txt");
+    // `purge --check` of the file against the server's refs.
+    let purge_check = || {
+        run(
+            &l.work,
+            &[
+                "purge",
+                "--check",
+                file.to_str().unwrap(),
+                "--repo",
+                l.server.to_str().unwrap(),
+            ],
+        )
+    };
     let o = run(
         &l.work,
         &["purge", "--no-progress", "-o", file.to_str().unwrap()],
@@ -69,16 +82,7 @@ fn issue11_purge_rewrite_with_filter_repo_as_printed_leaves_no_secret_and_every_
     );
 
     // Before the rewrite the check fails, naming refs, commits and paths.
-    let o = run(
-        &l.work,
-        &[
-            "purge",
-            "--check",
-            file.to_str().unwrap(),
-            "--repo",
-            l.server.to_str().unwrap(),
-        ],
-    );
+    let o = purge_check();
     let check = common::stdout(&o);
     assert_eq!(code(&o), 1, "{check}");
     for name in [
@@ -156,16 +160,7 @@ fn issue11_purge_rewrite_with_filter_repo_as_printed_leaves_no_secret_and_every_
         String::from_utf8_lossy(env),
         "BINANCE_API_KEY=***REMOVED-binance-api-key***\nBINANCE_API_SECRET=***REMOVED-binance-secret-key***\nLOG_LEVEL=info\n"
     );
-    let o = run(
-        &l.work,
-        &[
-            "purge",
-            "--check",
-            file.to_str().unwrap(),
-            "--repo",
-            l.server.to_str().unwrap(),
-        ],
-    );
+    let o = purge_check();
     assert_eq!(code(&o), 0, "{}", common::stdout(&o));
     let o = run(
         &l.work,

@@ -247,10 +247,12 @@ fn valid(lang: Language, words: &[Word]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn phrase(seed: u8, words: usize) -> String {
+    /// A valid English mnemonic of `words` words, a different one for each
+    /// `seed` (the wallet finder's tests use it too).
+    pub(crate) fn phrase(seed: u8, words: usize) -> String {
         let entropy: Vec<u8> = (0..words * 4 / 3)
             .map(|i| {
                 seed.wrapping_mul(31)

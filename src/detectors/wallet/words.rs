@@ -336,17 +336,7 @@ fn expand(data: &[u8], s: usize, runs: &mut Vec<usize>) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bip39::Mnemonic;
-
-    fn phrase(seed: u8, words: usize) -> String {
-        let entropy: Vec<u8> = (0..words * 4 / 3)
-            .map(|i| {
-                seed.wrapping_mul(31)
-                    .wrapping_add((i as u8).wrapping_mul(97))
-            })
-            .collect();
-        Mnemonic::from_entropy(&entropy).unwrap().to_string()
-    }
+    use crate::detectors::wallet::phrase::tests::phrase;
 
     /// The slow way: every run of 12+ list words, by a plain tokenisation.
     fn reference_runs(data: &[u8]) -> Vec<usize> {
