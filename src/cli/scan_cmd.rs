@@ -93,15 +93,14 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     emit(&args.report, &mut outcome, engine.rules())
 }
 
-/// The name `--stdin-name` gives standard input, '/'-separated, without a
-/// leading `./`.
+/// The name `--stdin-name` gives standard input, as paths are reported
+/// ([`keyhound::sources::display_path`]: '/'-separated, no leading `./`).
 fn stdin_name(name: &str) -> Result<String> {
-    let name = name.replace('\\', "/");
-    let name = name.trim_start_matches("./");
-    if name.is_empty() || name.ends_with('/') {
-        bail!("--stdin-name `{name}` names no file: give a file name such as `.pgpass`");
+    let shown = keyhound::sources::display_path(std::path::Path::new(name));
+    if shown == "." || shown.ends_with('/') {
+        bail!("--stdin-name `{shown}` names no file: give a file name such as `.pgpass`");
     }
-    Ok(name.to_string())
+    Ok(shown)
 }
 
 /// Standard input, read as a file is: whole when it is small, in windows
