@@ -614,3 +614,62 @@ fn issue10_trial_stdin_named_as_a_credential_file() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("add `-`"), "{}", stderr(&o));
 }
+
+/// The Redis rule, further (a new user's trial): argument lists (exec-form
+/// `CMD`, Compose `command:` and Kubernetes `args:` as JSON arrays or YAML
+/// lists) and Sentinel's `auth-pass`/`sentinel-pass` are found; the flag
+/// named in prose, help texts and usage lines is not a password.
+#[test]
+fn issue10_trial_redis_argument_lists_and_sentinel_but_not_prose() {
+    let pw = |s: &str| fake("{{alnum:24}}", s);
+    let dir = tree(&[
+        (
+            "Dockerfile",
+            &format!(
+                "FROM redis:7\nCMD [\"redis-server\", \"--requirepass\", \"{}\"]\n",
+                pw("d")
+            ),
+        ),
+        (
+            "deployment.yaml",
+            &format!(
+                "containers:\n  - name: redis\n    args: [\"--requirepass\", \"{}\"]\n  - name: replica\n    args:\n      - --masterauth\n      - {}\n",
+                pw("k1"),
+                pw("k2")
+            ),
+        ),
+        (
+            "sentinel.conf",
+            &format!(
+                "sentinel monitor mymaster 10.0.0.5 6379 2\nsentinel auth-pass mymaster {}\nsentinel sentinel-pass {}\n",
+                pw("s1"),
+                pw("s2")
+            ),
+        ),
+        (
+            "setup.sh",
+            "# The --requirepass option sets the password; we pass it from the env.\n# Without --requirepass flag redis is open to anyone.\necho \"usage: start.sh [--requirepass value] [--port n]\"\n",
+        ),
+        (
+            "helper.py",
+            "HELP = \"--requirepass enables authentication for clients\"\n",
+        ),
+    ]);
+    let found = all_findings(dir.path());
+    let lines = |file: &str| -> Vec<u64> {
+        found
+            .iter()
+            .filter(|(p, _, r, _)| p == file && r == "redis-requirepass")
+            .map(|f| f.1)
+            .collect()
+    };
+    assert_eq!(lines("Dockerfile"), [2], "{found:?}");
+    assert_eq!(lines("deployment.yaml"), [3, 7], "{found:?}");
+    assert_eq!(lines("sentinel.conf"), [2, 3], "{found:?}");
+    assert!(
+        !found
+            .iter()
+            .any(|(p, ..)| p == "setup.sh" || p == "helper.py"),
+        "{found:?}"
+    );
+}

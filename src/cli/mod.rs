@@ -230,10 +230,11 @@ pub struct ScanArgs {
     /// Also scan files that .gitignore and .ignore exclude (.keyhoundignore still applies).
     #[arg(long)]
     pub no_ignore: bool,
-    /// The file standard input (`-`) holds, e.g. `.pgpass` or
-    /// `config/master.key`: rules and allowlists that go by path apply as
-    /// to that file, and reports name it (default: `<stdin>`).
-    #[arg(long, value_name = "NAME")]
+    /// The file standard input (`-`) holds, as a path from the
+    /// repository's root, e.g. `.pgpass` or `config/master.key`: rules and
+    /// allowlists that go by path apply as to that file, and reports name
+    /// it (default: `<stdin>`).
+    #[arg(long, value_name = "NAME", conflicts_with = "staged")]
     pub stdin_name: Option<String>,
     /// Worker threads (default: one per CPU; at most 256).
     #[arg(short = 'j', long, value_name = "N", default_value_t = 0, hide_default_value = true,

@@ -97,6 +97,9 @@ pub fn run(args: ScanArgs) -> Result<u8> {
 /// ([`keyhound::sources::display_path`]: '/'-separated, no leading `./`).
 fn stdin_name(name: &str) -> Result<String> {
     let shown = keyhound::sources::display_path(std::path::Path::new(name));
+    if name.is_empty() {
+        bail!("--stdin-name is empty: give a file name such as `.pgpass`");
+    }
     if shown == "." || shown.ends_with('/') {
         bail!("--stdin-name `{shown}` names no file: give a file name such as `.pgpass`");
     }
