@@ -34,6 +34,15 @@ fn all_findings(dir: &std::path::Path) -> Vec<(String, u64, String, String)> {
         .collect()
 }
 
+/// The lines of `file` where `rule` reported, ascending.
+fn lines_of(found: &[(String, u64, String, String)], file: &str, rule: &str) -> Vec<u64> {
+    found
+        .iter()
+        .filter(|(p, _, r, _)| p == file && r == rule)
+        .map(|f| f.1)
+        .collect()
+}
+
 fn has(found: &[(String, u64, String, String)], file: &str, rule: &str, level: &str) -> bool {
     found
         .iter()
@@ -570,13 +579,7 @@ fn issue10_trial_redis_requirepass_in_config_and_command_lines() {
         ),
     ]);
     let found = all_findings(dir.path());
-    let lines = |file: &str| -> Vec<u64> {
-        found
-            .iter()
-            .filter(|(p, _, r, _)| p == file && r == "redis-requirepass")
-            .map(|f| f.1)
-            .collect()
-    };
+    let lines = |file: &str| lines_of(&found, file, "redis-requirepass");
     assert_eq!(lines("redis.conf"), [3, 4], "{found:?}");
     assert_eq!(lines("docker-compose.yml"), [4], "{found:?}");
     assert!(!found.iter().any(|(p, ..)| p == "run.py"), "{found:?}");
@@ -656,13 +659,7 @@ fn issue10_trial_redis_argument_lists_and_sentinel_but_not_prose() {
         ),
     ]);
     let found = all_findings(dir.path());
-    let lines = |file: &str| -> Vec<u64> {
-        found
-            .iter()
-            .filter(|(p, _, r, _)| p == file && r == "redis-requirepass")
-            .map(|f| f.1)
-            .collect()
-    };
+    let lines = |file: &str| lines_of(&found, file, "redis-requirepass");
     assert_eq!(lines("Dockerfile"), [2], "{found:?}");
     assert_eq!(lines("deployment.yaml"), [3, 7], "{found:?}");
     assert_eq!(lines("sentinel.conf"), [2, 3], "{found:?}");
